@@ -1,0 +1,451 @@
+# shellcheck shell=bash
+# harness.sh — real cluster nodes on one machine, for relevo's integration tests.
+#
+# A cluster NAME is:
+#   NAME-sw       a "switch" network namespace holding a bridge (br0); every
+#                 fault (silent drop, pair block, carrier loss) is made here with
+#                 nftables bridge rules or by setting a port down;
+#   NAME-nK       node K (1..N): a network namespace plus its own mount, UTS, IPC
+#                 and PID namespaces, whose PID 1 is node-init.sh; private
+#                 /etc/corosync, /etc/postfix, /var/lib/{corosync,pacemaker,postfix},
+#                 /var/spool, /var/log, and tmpfs on /run and /dev/shm;
+#   NAME-client   the outside world, built like a node (its own PID namespace):
+#                 it runs the sending MTA (swaks, smtp-source) and the final
+#                 delivery server (smtp-sink or a real Postfix).
+# Each one's eth0 is a veth whose other end is a port of br0 (nK, client).
+# Nothing is ever created in the host's network namespace, there is no uplink
+# and no default route: traffic stays between the namespaces made here.
+#
+# Addresses (private, assigned here): 10.99.S.K/24 and fd99:0:0:S::K/64 for
+# node K, .100 / ::100 for the client, where S is the cluster's subnet number
+# (default 0; clusters never share a switch, so several may use the same S).
+#
+# All state lives under $RELEVO_HARNESS_ROOT/NAME (default /tmp/relevo-harness):
+# the list of namespaces made, each node's PID 1 (pid and start time, so a
+# recycled pid is never killed), each daemon's pid. `h_down NAME` uses only that
+# state, so it works from any shell, after any failure, and is safe to run twice.
+#
+# This file must never kill a process it did not start (no pkill, no killall)
+# and never touch an interface, address or rule outside the namespaces it made.
+
+RELEVO_HARNESS_ROOT=${RELEVO_HARNESS_ROOT:-/tmp/relevo-harness}
+H_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+H_DIR=$(dirname "$H_LIBDIR")
+H_VERBOSE=${H_VERBOSE:-0}
+
+h_log() { printf '%s harness: %s\n' "$(date +%H:%M:%S.%3N)" "$*" >&2; }
+h_debug() { [ "$H_VERBOSE" = 0 ] || h_log "$@"; }
+h_die() { h_log "error: $*"; return 1; }
+
+h_state() { printf '%s/%s' "$RELEVO_HARNESS_ROOT" "$1"; }
+
+# Milliseconds since some fixed point (monotonic enough for test timings).
+h_now_ms() { local t=${EPOCHREALTIME/./}; echo $(( t / 1000 )); }
+
+# ---------------------------------------------------------------- processes
+
+# "pid starttime" of a live process, or nothing.
+h_pid_id() {
+	local pid=$1 stat
+	stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	# field 22 of stat is the start time; after "comm) " it is field 20
+	# shellcheck disable=SC2086 # split the fields on purpose
+	set -- $stat
+	printf '%s %s\n' "$pid" "${20}"
+}
+
+# True while the process recorded in FILE ("pid starttime") still runs.
+h_pid_alive() {
+	local file=$1 pid start now
+	[ -s "$file" ] || return 1
+	read -r pid start < "$file" || return 1
+	now=$(h_pid_id "$pid") || return 1
+	[ "$now" = "$pid $start" ]
+}
+
+# Kill -9 the process recorded in FILE if it is still the one recorded.
+h_pid_kill() {
+	local file=$1 pid start
+	h_pid_alive "$file" || return 0
+	read -r pid start < "$file"
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+# Wait until CMD succeeds, polling every STEP seconds, at most TIMEOUT seconds.
+h_wait() {
+	local timeout=$1 step=$2 deadline
+	shift 2
+	deadline=$(( $(h_now_ms) + ${timeout%.*} * 1000 ))
+	while ! "$@"; do
+		[ "$(h_now_ms)" -lt "$deadline" ] || return 1
+		sleep "$step"
+	done
+}
+
+# ---------------------------------------------------------------- layout
+
+h_nodes() { cat "$(h_state "$1")/nodes"; }
+h_node_ns() { printf '%s-%s' "$1" "$2"; }
+h_subnet() { cat "$(h_state "$1")/subnet"; }
+h_addr4() { local s; s=$(h_subnet "$1"); [ "$2" = client ] && echo "10.99.$s.100" || echo "10.99.$s.${2#n}"; }
+h_addr6() { local s; s=$(h_subnet "$1"); [ "$2" = client ] && echo "fd99:0:0:$s::100" || echo "fd99:0:0:$s::${2#n}"; }
+h_nodeid() { echo "${2#n}"; }
+
+# ---------------------------------------------------------------- up / down
+
+# h_up NAME [--nodes N] [--subnet S] [--token MS]
+# Makes the switch, N nodes (default 2) and the client, writes corosync.conf
+# for each node and boots them. Corosync itself is started by h_corosync_start.
+h_up() {
+	local name=$1 nodes=2 subnet=0 token=1000 st k
+	shift
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--nodes) nodes=$2; shift 2 ;;
+		--subnet) subnet=$2; shift 2 ;;
+		--token) token=$2; shift 2 ;;
+		*) h_die "h_up: unknown option $1"; return 1 ;;
+		esac
+	done
+	[ "$(id -u)" -eq 0 ] || { h_die "the harness needs root (namespaces, bridges, nftables)"; return 1; }
+	case $name in *[!a-z0-9]* | "") h_die "cluster name must be [a-z0-9]+: '$name'"; return 1 ;; esac
+	[ ${#name} -le 20 ] || { h_die "cluster name longer than 20 characters: $name"; return 1; }
+	st=$(h_state "$name")
+	if [ -e "$st" ]; then
+		h_die "cluster $name already exists ($st); run: harness down $name"
+		return 1
+	fi
+	mkdir -p "$st"
+	echo "$subnet" > "$st/subnet"
+	echo "$token" > "$st/token"
+	: > "$st/namespaces"
+	: > "$st/nodes"
+	for k in $(seq 1 "$nodes"); do echo "n$k" >> "$st/nodes"; done
+
+	h_ns_add "$name" "$name-sw" || return 1
+	ip -n "$name-sw" link add br0 type bridge || return 1
+	ip -n "$name-sw" link set br0 up
+	ip -n "$name-sw" link set lo up
+	h_nft "$name" -f - <<-EOF || return 1
+	add table bridge harness
+	add chain bridge harness forward { type filter hook forward priority 0; policy accept; }
+	EOF
+	for k in $(h_nodes "$name") client; do
+		h_node_create "$name" "$k" || return 1
+	done
+	h_corosync_conf "$name" || return 1
+	for k in $(h_nodes "$name") client; do
+		h_boot "$name" "$k" || return 1
+	done
+	h_log "cluster $name up: $(h_nodes "$name" | tr '\n' ' ')+ client, subnet 10.99.$subnet.0/24, token $token ms"
+}
+
+# nft inside the cluster's switch namespace, never in the host's ruleset.
+h_nft() { local name=$1; shift; ip netns exec "$name-sw" nft "$@"; }
+
+h_ns_add() {
+	local name=$1 ns=$2
+	ip netns add "$ns" || return 1
+	echo "$ns" >> "$(h_state "$name")/namespaces"
+	ip -n "$ns" link set lo up
+}
+
+# Per-node directories and the veth to the switch.
+h_node_create() {
+	local name=$1 k=$2 st d ns
+	st=$(h_state "$name")
+	d=$st/$k
+	ns=$(h_node_ns "$name" "$k")
+	mkdir -p "$d"/{var-lib-corosync,var-lib-pacemaker,var-lib-postfix,var-lib-relevo,var-spool,var-log,run}
+	cp -a /etc/corosync "$d/etc-corosync"
+	cp -a /etc/postfix "$d/etc-postfix"
+	mkdir -p "$d"/var-lib-pacemaker/{cib,pengine,blackbox,cores} "$d"/var-log/{corosync,pacemaker}
+	if getent passwd hacluster > /dev/null; then
+		chown -R hacluster:haclient "$d/var-lib-pacemaker" "$d/var-log/pacemaker"
+		chmod 750 "$d"/var-lib-pacemaker/* && chmod 770 "$d/var-log/pacemaker"
+	fi
+	if getent passwd postfix > /dev/null; then
+		chown postfix:postfix "$d/var-lib-postfix"
+	fi
+	h_ns_add "$name" "$ns" || return 1
+	ip -n "$name-sw" link add "$k" type veth peer name eth0 netns "$ns" || return 1
+	ip -n "$name-sw" link set "$k" master br0
+	ip -n "$name-sw" link set "$k" up
+	ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 > /dev/null
+}
+
+h_addr_up() {
+	local name=$1 k=$2 ns
+	ns=$(h_node_ns "$name" "$k")
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" addr replace "$(h_addr4 "$name" "$k")/24" dev eth0
+	ip -n "$ns" addr replace "$(h_addr6 "$name" "$k")/64" dev eth0 nodad
+}
+
+# h_boot NAME K: start the node's PID 1 (node-init.sh) with its port up.
+h_boot() {
+	local name=$1 k=$2 st d ns upid ipid
+	st=$(h_state "$name")
+	d=$st/$k
+	ns=$(h_node_ns "$name" "$k")
+	if h_pid_alive "$d/init.pid"; then
+		h_die "$k is already running"
+		return 1
+	fi
+	rm -f "$d/ready" "$d/init.pid"
+	rm -rf "${d:?}/run" && mkdir -p "$d/run"
+	h_addr_up "$name" "$k"
+	ip -n "$name-sw" link set "$k" up
+	setsid ip netns exec "$ns" unshare --mount --uts --ipc --pid --fork \
+		--propagation private --mount-proc -- \
+		bash "$H_DIR/node-init.sh" "$d" "$k" < /dev/null >> "$d/init.log" 2>&1 &
+	upid=$!
+	# PID 1 of the node is the child unshare forked
+	if ! h_wait 5 0.02 h_first_child "$upid" > /dev/null; then
+		h_die "$k: node init did not start (see $d/init.log)"
+		return 1
+	fi
+	ipid=$(h_first_child "$upid")
+	h_pid_id "$ipid" > "$d/init.pid"
+	if ! h_wait 10 0.02 test -e "$d/ready"; then
+		h_die "$k: node init not ready (see $d/init.log)"
+		return 1
+	fi
+	h_debug "$k booted (init pid $ipid)"
+}
+
+# h_poweroff NAME K: what pulling the plug looks like from outside: every
+# process of the node dies at once (kill -9 of its PID 1), its switch port
+# loses carrier and its addresses are gone (a namespace outlives its processes
+# and would otherwise keep answering ARP and sending RSTs).
+h_poweroff() {
+	local name=$1 k=$2 d ns
+	d=$(h_state "$name")/$k
+	ns=$(h_node_ns "$name" "$k")
+	h_pid_kill "$d/init.pid"
+	ip -n "$name-sw" link set "$k" down
+	ip -n "$ns" addr flush dev eth0
+	ip -n "$ns" link set eth0 down
+	h_wait 5 0.02 h_not h_pid_alive "$d/init.pid" || h_die "$k: init still alive after kill -9"
+	h_debug "$k powered off"
+}
+h_not() { ! "$@"; }
+
+# The first child of PID (files in /proc report size 0: read, don't test -s).
+h_first_child() {
+	local c
+	c=$(cat "/proc/$1/task/$1/children" 2> /dev/null) || return 1
+	c=${c%% *}
+	[ -n "$c" ] && echo "$c"
+}
+
+# h_down NAME: tear everything down; safe to call twice and after any failure.
+# Returns non-zero if a process of one of the cluster's nodes survived.
+h_down() {
+	local name=$1 st k ns pidns="" left
+	st=$(h_state "$name")
+	[ -d "$st" ] || return 0
+	for k in $(cat "$st/nodes" 2> /dev/null) client; do
+		if h_pid_alive "$st/$k/init.pid"; then
+			pidns="$pidns $(readlink "/proc/$(cut -d' ' -f1 "$st/$k/init.pid")/ns/pid")"
+		fi
+		h_pid_kill "$st/$k/init.pid"
+	done
+	for k in $(cat "$st/nodes" 2> /dev/null) client; do
+		h_wait 5 0.02 h_not h_pid_alive "$st/$k/init.pid" ||
+			h_log "warning: $k init did not die"
+	done
+	if [ -f "$st/namespaces" ]; then
+		# reverse order: nodes before the switch
+		tac "$st/namespaces" | while read -r ns; do
+			ip netns del "$ns" 2> /dev/null || true
+		done
+	fi
+	rm -rf "$st"
+	rmdir "$RELEVO_HARNESS_ROOT" 2> /dev/null || true
+	# shellcheck disable=SC2086 # one argument per namespace
+	left=$(h_procs_in_pidns $pidns)
+	if [ -n "$left" ]; then
+		h_log "error: processes of cluster $name survived its teardown: $left"
+		return 1
+	fi
+	h_log "cluster $name down"
+}
+
+# Host pids of every process living in one of the given PID namespaces.
+h_procs_in_pidns() {
+	local p ns
+	[ $# -gt 0 ] || return 0
+	for p in /proc/[0-9]*; do
+		ns=$(readlink "$p/ns/pid" 2> /dev/null) || continue
+		case " $* " in *" $ns "*) printf '%s ' "${p#/proc/}" ;; esac
+	done
+}
+
+# h_leftovers NAME: print anything of NAME still present (namespaces,
+# processes recorded by it); empty output means a clean teardown.
+h_leftovers() {
+	local name=$1
+	ip netns list | awk '{print $1}' | grep -E "^$name-(sw|n[0-9]+|client)$" || true
+	[ ! -d "$(h_state "$name")" ] || echo "state directory $(h_state "$name")"
+}
+
+# Tear down NAME when the calling script exits, however it exits.
+h_trap_down() {
+	H_TRAP_CLUSTERS="${H_TRAP_CLUSTERS:-} $1"
+	# shellcheck disable=SC2064
+	trap "h__exit_down" EXIT
+	trap "exit 130" INT
+	trap "exit 143" TERM
+}
+h__exit_down() {
+	local rc=$? c
+	for c in $H_TRAP_CLUSTERS; do h_down "$c"; done
+	exit "$rc"
+}
+
+# ---------------------------------------------------------------- inside a node
+
+# h_exec NAME K CMD...: run CMD inside node K (all its namespaces).
+h_exec() {
+	local name=$1 k=$2 pid
+	shift 2
+	read -r pid _ < "$(h_state "$name")/$k/init.pid" || return 1
+	nsenter -t "$pid" -a -- "$@"
+}
+
+# h_start NAME K DAEMON CMD...: start CMD (which must stay in the foreground)
+# inside node K; its pid is kept as DAEMON, its output goes to
+# /var/log/DAEMON.out in the node.
+h_start() {
+	local name=$1 k=$2 daemon=$3 d
+	shift 3
+	d=$(h_state "$name")/$k
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	h_exec "$name" "$k" sh -c '
+		mkdir -p /run/harness
+		daemon=$1; shift
+		setsid "$@" < /dev/null >> "/var/log/$daemon.out" 2>&1 &
+		echo $! > "/run/harness/$daemon.pid"
+	' sh "$daemon" "$@"
+	h_debug "$k: started $daemon ($*)"
+}
+
+# The pid of DAEMON inside node K (the node's own pid numbering).
+h_daemon_pid() { cat "$(h_state "$1")/$2/run/harness/$3.pid" 2> /dev/null; }
+
+h_daemon_running() {
+	local pid
+	pid=$(h_daemon_pid "$1" "$2" "$3") || return 1
+	h_exec "$1" "$2" kill -0 "$pid" 2> /dev/null
+}
+
+# h_signal NAME K DAEMON SIG: send SIG to DAEMON (by its recorded pid).
+h_signal() {
+	local pid
+	pid=$(h_daemon_pid "$1" "$2" "$3") || { h_die "$2: no $3 started"; return 1; }
+	h_exec "$1" "$2" kill "-$4" "$pid" 2> /dev/null || true
+}
+
+# h_stop NAME K DAEMON [TIMEOUT]: TERM, wait, then KILL.
+h_stop() {
+	local name=$1 k=$2 daemon=$3 timeout=${4:-10}
+	h_daemon_running "$name" "$k" "$daemon" || return 0
+	h_signal "$name" "$k" "$daemon" TERM
+	if ! h_wait "$timeout" 0.05 h_not h_daemon_running "$name" "$k" "$daemon"; then
+		h_log "$k: $daemon ignored TERM for ${timeout}s, killing"
+		h_signal "$name" "$k" "$daemon" KILL
+	fi
+}
+
+# h_kill NAME K DAEMON: kill -9, as a crash.
+h_kill() {
+	h_signal "$1" "$2" "$3" KILL
+	h_wait 5 0.02 h_not h_daemon_running "$1" "$2" "$3"
+}
+
+# ---------------------------------------------------------------- corosync
+
+h_corosync_conf() {
+	local name=$1 st token k conf
+	st=$(h_state "$name")
+	token=$(cat "$st/token")
+	conf=$(
+		cat <<-EOF
+		# generated by the relevo test harness for cluster $name
+		totem {
+		    version: 2
+		    cluster_name: $name
+		    transport: knet
+		    token: $token
+		    crypto_cipher: none
+		    crypto_hash: none
+		}
+		logging {
+		    to_logfile: yes
+		    logfile: /var/log/corosync/corosync.log
+		    to_stderr: no
+		    to_syslog: no
+		    timestamp: hires
+		}
+		quorum {
+		    provider: corosync_votequorum
+		EOF
+		[ "$(h_nodes "$name" | wc -l)" -ne 2 ] || printf '    two_node: 1\n'
+		printf '}\nnodelist {\n'
+		for k in $(h_nodes "$name"); do
+			printf '    node {\n        ring0_addr: %s\n        name: %s\n        nodeid: %s\n    }\n' \
+				"$(h_addr4 "$name" "$k")" "$k" "$(h_nodeid "$name" "$k")"
+		done
+		printf '}\n'
+	)
+	for k in $(h_nodes "$name"); do
+		printf '%s\n' "$conf" > "$st/$k/etc-corosync/corosync.conf"
+	done
+}
+
+h_corosync_start() {
+	local name=$1 k=$2
+	h_start "$name" "$k" corosync corosync -f
+	h_wait 10 0.05 h_corosync_up "$name" "$k" ||
+		{ h_die "$k: corosync did not come up (see $(h_state "$name")/$k/var-log/corosync/corosync.log)"; return 1; }
+}
+h_corosync_up() { h_exec "$1" "$2" corosync-cfgtool -s > /dev/null 2>&1; }
+
+# Node ids of the members node K sees, space separated, sorted.
+h_members() {
+	h_exec "$1" "$2" corosync-cmapctl -b runtime.members 2> /dev/null |
+		awk -F. '/\.status \(str\) = joined$/ { print $3 }' | sort -n | tr '\n' ' ' | sed 's/ $//'
+}
+
+# "yes" or "no": is node K's partition quorate?
+h_quorate() {
+	h_exec "$1" "$2" corosync-quorumtool -s 2> /dev/null | awk '/^Quorate:/ { print tolower($2) }'
+}
+
+# ---------------------------------------------------------------- faults
+
+# h_cut NAME K: silently drop everything to and from K (its link stays up).
+h_cut() {
+	h_nft "$1" add rule bridge harness forward iifname "$2" drop
+	h_nft "$1" add rule bridge harness forward oifname "$2" drop
+}
+
+# h_block NAME I J [oneway]: drop traffic between I and J (both ways unless oneway).
+h_block() {
+	h_nft "$1" add rule bridge harness forward iifname "$2" oifname "$3" drop
+	[ "${4:-}" = oneway ] || h_nft "$1" add rule bridge harness forward iifname "$3" oifname "$2" drop
+}
+
+# h_cut_link NAME K: K's switch port goes down (both ends see no carrier).
+h_cut_link() { ip -n "$1-sw" link set "$2" down; }
+
+# h_heal NAME: remove every rule and bring up the ports of running nodes.
+h_heal() {
+	local name=$1 k
+	h_nft "$name" flush chain bridge harness forward
+	for k in $(h_nodes "$name") client; do
+		! h_pid_alive "$(h_state "$name")/$k/init.pid" || ip -n "$name-sw" link set "$k" up
+	done
+}

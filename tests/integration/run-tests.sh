@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# run-tests.sh — run integration tests one after another and summarise.
+#
+#   run-tests.sh TEST...
+#
+# Each test runs under a time limit with its own harness state root; whatever
+# cluster a test leaves behind (it should leave none) is torn down here and the
+# test counted as failed. Prints "N passed, N failed" last; exits 1 on failure.
+set -uo pipefail
+here=$(dirname "$(readlink -f "$0")")
+. "$here/lib/harness.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "run-tests.sh: integration tests need root (namespaces, bridges, nftables)" >&2
+	exit 1
+fi
+limit=${RELEVO_TEST_TIMEOUT:-900}
+logdir=$(mktemp -d /tmp/relevo-itest.XXXXXX)
+passed=0 failed=0 failures=""
+
+for t in "$@"; do
+	tn=$(basename "$t" .test)
+	root=$(mktemp -d /tmp/relevo-harness.XXXXXX)
+	t0=$(h_now_ms)
+	RELEVO_HARNESS_ROOT=$root timeout --kill-after=30 "$limit" "$t" > "$logdir/$tn.log" 2>&1
+	rc=$?
+	secs=$(( ($(h_now_ms) - t0) / 1000 ))
+	leaked=""
+	for c in "$root"/*; do
+		[ -e "$c" ] || continue
+		c=$(basename "$c")
+		leaked="$leaked $c"
+		RELEVO_HARNESS_ROOT=$root h_down "$c" >> "$logdir/$tn.log" 2>&1
+	done
+	rmdir "$root" 2> /dev/null
+	if [ $rc -eq 0 ] && [ -z "$leaked" ]; then
+		passed=$((passed + 1))
+		echo "PASS: $tn (${secs}s)"
+		[ "${VERBOSE:-0}" = 0 ] || sed 's/^/    /' "$logdir/$tn.log"
+	else
+		failed=$((failed + 1))
+		failures="$failures $tn"
+		[ $rc -ne 124 ] || echo "  (timed out after ${limit}s)"
+		[ -z "$leaked" ] || echo "  (left clusters behind:$leaked)"
+		echo "FAIL: $tn (${secs}s, exit $rc); its log:"
+		sed 's/^/    /' "$logdir/$tn.log"
+	fi
+done
+
+if [ -z "$failures" ] && [ "${KEEP_LOGS:-0}" = 0 ]; then
+	rm -rf "$logdir"
+else
+	echo "logs: $logdir"
+	[ -z "$failures" ] || echo "failed:$failures"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
