@@ -1,0 +1,2 @@
+/* child.c: placeholder, being written */
+typedef int rv_placeholder_t;

@@ -1,0 +1,2 @@
+/* ocf.c: placeholder, being written */
+typedef int rv_placeholder_t;

@@ -1,0 +1,2 @@
+/* config.c: placeholder, being written */
+typedef int rv_placeholder_t;

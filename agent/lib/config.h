@@ -1,0 +1,115 @@
+/*
+ * config.h — the configuration model of a site and its parser.
+ *
+ * One INI file (/etc/relevo/relevo.conf), the same on both nodes:
+ *
+ *   [site]
+ *   name = relay-a                ; required; CPG group is relevo.<name>
+ *   preferred-node = n1           ; optional; must name a [node]
+ *   fencing = off                 ; required; "off" is the only value for now
+ *
+ *   [node n1]                     ; exactly two [node NAME] sections
+ *   id = 1                        ; corosync nodeid, 1..UINT32_MAX, distinct
+ *
+ *   [daemon]                      ; optional, every key has a default
+ *   state-interval = 1s           ; STATE broadcast period (100ms..60s)
+ *   peer-wait = 3s                ; at start, how long to wait for the peer's STATE
+ *   ocf-root = /usr/lib/ocf       ; OCF_ROOT for resource agents
+ *   state-dir = /var/lib/relevo   ; journal and history
+ *
+ *   [resource vip]                ; one per resource, in start order
+ *   agent = ocf:heartbeat:IPaddr2 ; required; ocf:PROVIDER:TYPE
+ *   param.ip = 192.0.2.10         ; OCF_RESKEY_ip; any number of param.NAME
+ *   start-timeout = 20s           ; defaults: start 20s, stop 20s,
+ *   stop-timeout = 20s            ;   monitor-timeout 20s,
+ *   monitor-interval = 10s        ;   monitor-interval 10s (0 = no monitor),
+ *   monitor-timeout = 20s         ;   monitor-level 0,
+ *   monitor-level = 0             ;   migration-threshold 3
+ *   migration-threshold = 3       ; failures restarted in place before the
+ *                                 ;   site moves to the peer (0 = move at once)
+ *
+ * Comments start with ';' or '#'. Every error is reported as
+ * "FILE:LINE: message"; unknown sections and keys, duplicate keys and
+ * sections, and out-of-range values are errors, never ignored.
+ *
+ * Ownership: rv_config_load() returns a model the caller owns and releases
+ * with rv_config_free(); every string in it is owned by the model.
+ */
+#ifndef RELEVO_CONFIG_H
+#define RELEVO_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RV_CONFIG_DEFAULT_PATH "/etc/relevo/relevo.conf"
+#define RV_DIGEST_LEN 32 /* SHA-256 */
+
+struct rv_param {
+	char *name;  /* without the "param." prefix */
+	char *value;
+};
+
+struct rv_resource_cfg {
+	char *name;     /* from [resource NAME]; OCF_RESOURCE_INSTANCE */
+	char *agent;    /* as written: "ocf:heartbeat:IPaddr2" */
+	char *provider; /* "heartbeat" */
+	char *type;     /* "IPaddr2" */
+	struct rv_param *params;
+	size_t n_params;
+	uint64_t start_timeout_ms;
+	uint64_t stop_timeout_ms;
+	uint64_t monitor_interval_ms; /* 0: no recurring monitor */
+	uint64_t monitor_timeout_ms;
+	unsigned monitor_level;       /* OCF_CHECK_LEVEL */
+	unsigned migration_threshold;
+	int line;                     /* line of the section header */
+};
+
+struct rv_node_cfg {
+	char *name;
+	uint32_t id;
+	int line;
+};
+
+struct rv_config {
+	char *path;
+	char *site;
+	struct rv_node_cfg nodes[2];
+	size_t n_nodes;                /* always 2 in a loaded model */
+	char *preferred_node;          /* NULL: none */
+	int fencing_off;               /* "fencing = off" */
+	uint64_t state_interval_ms;
+	uint64_t peer_wait_ms;
+	char *ocf_root;
+	char *state_dir;
+	struct rv_resource_cfg *resources; /* in start order */
+	size_t n_resources;                /* >= 1 */
+	/* SHA-256 over a canonical form of the model (not the file's bytes):
+	 * two files that configure the same site have the same digest. */
+	unsigned char digest[RV_DIGEST_LEN];
+};
+
+/*
+ * Load and check the file at path. On success returns 0 and *cfgp owns a new
+ * model. On failure returns -EINVAL (the file has errors) or -errno (cannot
+ * read it), and *errs, if errs is not NULL, receives a malloc'd text of one
+ * "path:line: message\n" per error (or "path: message\n" when there is no
+ * line), which the caller frees. All errors of the file are reported, not only
+ * the first.
+ */
+int rv_config_load(const char *path, struct rv_config **cfgp, char **errs);
+
+/* Release a model; NULL is fine. */
+void rv_config_free(struct rv_config *cfg);
+
+/* Lookups; NULL when absent. */
+const struct rv_node_cfg *rv_config_node_by_id(const struct rv_config *cfg, uint32_t id);
+const struct rv_node_cfg *rv_config_node_by_name(const struct rv_config *cfg, const char *name);
+
+/* The other node of the site, given one node's id; NULL if id is not a node. */
+const struct rv_node_cfg *rv_config_peer_of(const struct rv_config *cfg, uint32_t id);
+
+/* digest as 64 lower-case hex digits plus NUL. */
+void rv_config_digest_hex(const struct rv_config *cfg, char out[2 * RV_DIGEST_LEN + 1]);
+
+#endif

@@ -1,0 +1,2 @@
+/* wire.c: placeholder, being written */
+typedef int rv_placeholder_t;
