@@ -73,8 +73,10 @@ struct rv_msg {
 	} u;
 };
 
-/* Encode m into buf (len bytes). Returns the encoded length, or -EMSGSIZE if
- * buf is too small, -EINVAL for an unknown type. */
+/* Encode m into buf (len bytes). Returns the encoded length, or -EINVAL for
+ * an unknown type or a STATE whose role/disk/health is out of range, or
+ * -EMSGSIZE if buf is too small (RV_WIRE_MAX_LEN always suffices). Nothing is
+ * written to buf on error. */
 ssize_t rv_wire_encode(const struct rv_msg *m, unsigned char *buf, size_t len);
 
 /* Decode len bytes. Returns 0 and fills *m, or:
