@@ -1,7 +1,7 @@
 /*
  * types.c — names of roles, disk states and health values.
  */
-#include "config.h"
+#include "autoconf.h"
 
 #include "types.h"
 

@@ -4,7 +4,7 @@
  * Input here comes from configuration files and the command line; a value is
  * accepted whole or refused, never truncated or wrapped.
  */
-#include "config.h"
+#include "autoconf.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -6,7 +6,7 @@
  * checked; the buffer is never cast to a struct. A message is accepted whole
  * or refused: the caller's struct is written only once every check passed.
  */
-#include "config.h"
+#include "autoconf.h"
 
 #include <errno.h>
 #include <stddef.h>

@@ -2,7 +2,7 @@
  * check_util.c — unit tests for agent/lib/util.c: the strict parsers that
  * stand between configuration text and the daemon.
  */
-#include "config.h"
+#include "autoconf.h"
 
 #include <check.h>
 #include <errno.h>

@@ -7,7 +7,7 @@
  * test failing. Every refusal also checks that the caller's struct was left
  * untouched.
  */
-#include "config.h"
+#include "autoconf.h"
 
 #include <check.h>
 #include <errno.h>
