@@ -1,0 +1,333 @@
+/*
+ * ipc.c — relevod's local IPC server (libqb service "relevo").
+ *
+ * Peers are authenticated at accept by their credentials (the kernel's, as
+ * libqb reads them from the socket): root may do everything; members of the
+ * "relevo" group may read (status, history); everyone else is refused at
+ * the door. Every request is size-checked and parsed with a depth limit; a
+ * malformed one gets an error answer, is counted and logged, and changes
+ * nothing. A client that does not read its answer loses it; the daemon never
+ * waits for a client.
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include <json-c/json.h>
+#include <qb/qbipcs.h>
+#include <qb/qblog.h>
+
+#include "ctx.h"
+#include "ipc_proto.h"
+
+#define CONN_READ 1
+#define CONN_ROOT 2
+
+static struct rv_ctx *
+ctx_of(qb_ipcs_connection_t *c)
+{
+	return qb_ipcs_connection_service_context_get(c);
+}
+
+/* Is uid (primary group gid) in the read-only group? */
+static int
+in_group(gid_t want, uid_t uid, gid_t gid)
+{
+	struct passwd *pw;
+	gid_t groups[64];
+	int n = 64, i;
+
+	if (want == (gid_t)-1)
+		return 0;
+	if (gid == want)
+		return 1;
+	/* local NSS lookups; short and bounded in practice */
+	pw = getpwuid(uid);
+	if (pw == NULL || getgrouplist(pw->pw_name, gid, groups, &n) < 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (groups[i] == want)
+			return 1;
+	return 0;
+}
+
+static int32_t
+ipc_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
+{
+	struct rv_ctx *ctx = ctx_of(c);
+	intptr_t rights;
+
+	if (uid == 0)
+		rights = CONN_ROOT | CONN_READ;
+	else if (in_group(ctx->ipc_gid, uid, gid))
+		rights = CONN_READ;
+	else {
+		ctx->ipc_refused++;
+		qb_log(LOG_WARNING, "refused an IPC client: uid %u is neither root nor in "
+		       "group %s", (unsigned)uid, RV_IPC_GROUP);
+		return -EACCES;
+	}
+	qb_ipcs_context_set(c, (void *)rights);
+	return 0;
+}
+
+static void
+ipc_created(qb_ipcs_connection_t *c)
+{
+}
+
+static int32_t
+ipc_closed(qb_ipcs_connection_t *c)
+{
+	return 0;
+}
+
+static void
+ipc_destroyed(qb_ipcs_connection_t *c)
+{
+}
+
+static void
+reply(qb_ipcs_connection_t *c, json_object *o)
+{
+	struct qb_ipc_response_header h = { .id = RV_IPC_RESPONSE, .error = 0 };
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(text) + 1;
+	struct iovec iov[2] = {
+		{ .iov_base = &h, .iov_len = sizeof(h) },
+		{ .iov_base = (void *)(uintptr_t)text, .iov_len = len },
+	};
+	ssize_t rc;
+
+	h.size = (int32_t)(sizeof(h) + len);
+	if (sizeof(h) + len > RV_IPC_MAX_MSG) {
+		qb_log(LOG_ERR, "IPC answer of %zu bytes is too large; dropped", len);
+		return;
+	}
+	rc = qb_ipcs_response_sendv(c, iov, 2);
+	if (rc < 0)
+		qb_log(LOG_INFO, "could not answer an IPC client: %s", strerror((int)-rc));
+}
+
+static void
+reply_error(qb_ipcs_connection_t *c, const char *why)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(why));
+	reply(c, o);
+	json_object_put(o);
+}
+
+static void
+reply_result(qb_ipcs_connection_t *c, int rc, const char *why)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(rc == 0));
+	json_object_object_add(o, rc == 0 ? "message" : "error", json_object_new_string(why));
+	reply(c, o);
+	json_object_put(o);
+}
+
+static void
+bad_request(struct rv_ctx *ctx, qb_ipcs_connection_t *c, const char *why)
+{
+	ctx->ipc_bad++;
+	qb_log(LOG_WARNING, "dropped a malformed IPC request: %s", why);
+	reply_error(c, why);
+}
+
+static const char *const change_commands[] = {
+	"maintenance", "standby", "switchover", "unstandby",
+};
+
+static int
+is_change(const char *cmd)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(change_commands) / sizeof(change_commands[0]); i++)
+		if (strcmp(cmd, change_commands[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+command(struct rv_ctx *ctx, qb_ipcs_connection_t *c, json_object *req, const char *cmd)
+{
+	intptr_t rights = (intptr_t)qb_ipcs_context_get(c);
+	json_object *o, *arg;
+	const char *why = NULL;
+	int rc;
+
+	if (is_change(cmd) && !(rights & CONN_ROOT)) {
+		ctx->ipc_refused++;
+		qb_log(LOG_WARNING, "refused '%s' from a client that is not root", cmd);
+		reply_error(c, "permission denied: changes need root");
+		return;
+	}
+	if (strcmp(cmd, "status") == 0) {
+		o = json_object_new_object();
+		json_object_object_add(o, "ok", json_object_new_boolean(1));
+		json_object_object_add(o, "status", rv_report_status(ctx));
+		reply(c, o);
+		json_object_put(o);
+	} else if (strcmp(cmd, "history") == 0) {
+		o = json_object_new_object();
+		json_object_object_add(o, "ok", json_object_new_boolean(1));
+		json_object_object_add(o, "schema", json_object_new_int(RV_STATUS_SCHEMA));
+		json_object_object_add(o, "history", rv_journal_json(&ctx->journal));
+		reply(c, o);
+		json_object_put(o);
+	} else if (strcmp(cmd, "switchover") == 0) {
+		const char *to = NULL;
+
+		if (json_object_object_get_ex(req, "to", &arg)) {
+			if (!json_object_is_type(arg, json_type_string)) {
+				bad_request(ctx, c, "'to' must be a node name");
+				return;
+			}
+			to = json_object_get_string(arg);
+		}
+		rc = rv_core_switchover(ctx, to, &why);
+		qb_log(LOG_NOTICE, "operator: switchover%s%s: %s", to ? " to " : "", to ? to : "",
+		       why);
+		reply_result(c, rc, why);
+	} else if (strcmp(cmd, "standby") == 0 || strcmp(cmd, "unstandby") == 0) {
+		rc = rv_core_standby(ctx, cmd[0] == 's', &why);
+		qb_log(LOG_NOTICE, "operator: %s: %s", cmd, why);
+		reply_result(c, rc, why);
+	} else if (strcmp(cmd, "maintenance") == 0) {
+		if (!json_object_object_get_ex(req, "on", &arg) ||
+		    !json_object_is_type(arg, json_type_boolean)) {
+			bad_request(ctx, c, "maintenance needs \"on\": true or false");
+			return;
+		}
+		rc = rv_core_maintenance(ctx, json_object_get_boolean(arg), &why);
+		qb_log(LOG_NOTICE, "operator: maintenance %s: %s",
+		       json_object_get_boolean(arg) ? "on" : "off", why);
+		reply_result(c, rc, why);
+	} else {
+		bad_request(ctx, c, "unknown command");
+	}
+}
+
+static int32_t
+ipc_msg(qb_ipcs_connection_t *c, void *data, size_t size)
+{
+	struct rv_ctx *ctx = ctx_of(c);
+	const struct qb_ipc_request_header *h = data;
+	struct json_tokener *tok;
+	json_object *req = NULL, *cmd;
+	size_t len;
+	char *text;
+
+	if (size < sizeof(*h) || h->id != RV_IPC_REQUEST || h->size < 0 ||
+	    (size_t)h->size != size || size > RV_IPC_MAX_MSG) {
+		bad_request(ctx, c, "bad request header");
+		return 0;
+	}
+	len = size - sizeof(*h);
+	text = calloc(1, len + 1);
+	if (text == NULL)
+		abort();
+	memcpy(text, (const char *)data + sizeof(*h), len);
+	tok = json_tokener_new_ex(RV_IPC_JSON_DEPTH);
+	if (tok == NULL)
+		abort();
+	/* stop at the first NUL: what follows it is not part of the request */
+	req = json_tokener_parse_ex(tok, text, (int)strnlen(text, len));
+	if (req == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(req, json_type_object))
+		bad_request(ctx, c, "request is not a JSON object");
+	else if (!json_object_object_get_ex(req, "command", &cmd) ||
+		 !json_object_is_type(cmd, json_type_string))
+		bad_request(ctx, c, "request has no \"command\"");
+	else
+		command(ctx, c, req, json_object_get_string(cmd));
+	json_object_put(req);
+	json_tokener_free(tok);
+	free(text);
+	return 0;
+}
+
+/* libqb's poll handlers carry no context: they use the default loop, which
+ * is the loop relevod created first and only. */
+static int32_t
+job_add(enum qb_loop_priority p, void *data, qb_loop_job_dispatch_fn fn)
+{
+	return qb_loop_job_add(NULL, p, data, fn);
+}
+
+static int32_t
+poll_add(enum qb_loop_priority p, int32_t fd, int32_t events, void *data,
+	 qb_ipcs_dispatch_fn_t fn)
+{
+	return qb_loop_poll_add(NULL, p, fd, events, data, fn);
+}
+
+static int32_t
+poll_mod(enum qb_loop_priority p, int32_t fd, int32_t events, void *data,
+	 qb_ipcs_dispatch_fn_t fn)
+{
+	return qb_loop_poll_mod(NULL, p, fd, events, data, fn);
+}
+
+static int32_t
+poll_del(int32_t fd)
+{
+	return qb_loop_poll_del(NULL, fd);
+}
+
+int
+rv_ipc_start(struct rv_ctx *ctx)
+{
+	static struct qb_ipcs_service_handlers handlers = {
+		.connection_accept = ipc_accept,
+		.connection_created = ipc_created,
+		.msg_process = ipc_msg,
+		.connection_closed = ipc_closed,
+		.connection_destroyed = ipc_destroyed,
+	};
+	static struct qb_ipcs_poll_handlers poll = {
+		.job_add = job_add,
+		.dispatch_add = poll_add,
+		.dispatch_mod = poll_mod,
+		.dispatch_del = poll_del,
+	};
+	struct group *gr = getgrnam(RV_IPC_GROUP);
+	int rc;
+
+	ctx->ipc_gid = gr != NULL ? gr->gr_gid : (gid_t)-1;
+	ctx->ipcs = qb_ipcs_create(RV_IPC_SERVICE, 0, QB_IPC_NATIVE, &handlers);
+	if (ctx->ipcs == NULL)
+		return -errno ? -errno : -ENOMEM;
+	qb_ipcs_service_context_set(ctx->ipcs, ctx);
+	qb_ipcs_enforce_buffer_size(ctx->ipcs, RV_IPC_MAX_MSG);
+	qb_ipcs_poll_handlers_set(ctx->ipcs, &poll);
+	rc = qb_ipcs_run(ctx->ipcs);
+	if (rc < 0) {
+		qb_log(LOG_ERR, "cannot start the IPC service: %s", strerror(-rc));
+		qb_ipcs_destroy(ctx->ipcs);
+		ctx->ipcs = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+void
+rv_ipc_stop(struct rv_ctx *ctx)
+{
+	if (ctx->ipcs != NULL) {
+		qb_ipcs_destroy(ctx->ipcs);
+		ctx->ipcs = NULL;
+	}
+}

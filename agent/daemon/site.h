@@ -1,0 +1,112 @@
+/*
+ * site.h — relevod's view of its site, built only from what CPG delivers.
+ *
+ * CPG delivers every message and every membership change to all members in
+ * one agreed order (virtual synchrony). The site view is a pure function of
+ * that stream: fed the same deliveries, both nodes hold the same view of who
+ * may hold the resources, and so take the same decision on every CLAIM
+ * without any further round trip:
+ *
+ *   a CLAIM from X is granted  iff  the other node does not hold the site
+ *                                   in the stream at that point.
+ *
+ * "Holds in the stream" is set by a granted CLAIM or a STATE carrying
+ * RV_STATE_HOLDS, and cleared by a STATE without it, by a RELEASE, or by the
+ * node leaving the membership (which, until fencing exists, is only trusted
+ * with fencing = off). A node that leaves the CPG group while its node stays
+ * a member ("agent lost") keeps whatever it held: its resources may run.
+ *
+ * This module does no I/O and keeps no time of its own: it is fed
+ * deliveries and answers questions. It must never act.
+ */
+#ifndef RELEVO_SITE_H
+#define RELEVO_SITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "types.h"
+#include "wire.h"
+
+/* What one node is, as far as the stream tells. */
+struct rv_site_node {
+	uint32_t id;
+	const char *name;     /* from the configuration */
+	int member;           /* its node is in the corosync membership */
+	int agent;            /* its relevod is in the CPG group */
+	int have_state;       /* a STATE arrived since its agent joined */
+	struct rv_msg_state state; /* the last STATE (valid if have_state) */
+	int holds;            /* may hold the resources, per the stream */
+	int ever_agent;       /* its relevod was seen at least once */
+	int digest_differs;   /* its last STATE carried another config digest */
+};
+
+struct rv_site {
+	const struct rv_config *cfg;
+	struct rv_site_node self;
+	struct rv_site_node peer;
+	uint64_t generation;  /* claims granted so far, as seen in the stream */
+	uint32_t designated;  /* node a RELEASE handed the site to, until the
+			       * next granted claim (0: none) */
+	int quorate;
+	uint64_t dropped;     /* messages refused (malformed, unknown sender) */
+};
+
+/* What a delivery means for the local node. */
+enum rv_site_verdict {
+	RV_SITE_NOTHING = 0,
+	RV_SITE_CLAIM_GRANTED,   /* our own CLAIM was granted: promote */
+	RV_SITE_CLAIM_DENIED,    /* our own CLAIM was denied */
+	RV_SITE_PEER_CLAIMED,    /* the peer's CLAIM was granted */
+	RV_SITE_PEER_DENIED,     /* the peer's CLAIM was denied */
+	RV_SITE_PEER_RELEASED,   /* the peer released (target in *target) */
+	RV_SITE_SWITCHOVER,      /* someone asked the holder to hand over to *target */
+	RV_SITE_PEER_STATE,      /* the peer's STATE changed something */
+};
+
+/* Set up the view for the local node id (must be one of cfg's nodes). */
+int rv_site_init(struct rv_site *site, const struct rv_config *cfg, uint32_t local_id);
+
+/* A message was delivered (own messages too). Returns the verdict; *target
+ * is set for RELEASE and SWITCHOVER. Messages from unknown senders are
+ * dropped and counted. */
+enum rv_site_verdict rv_site_deliver(struct rv_site *site, const struct rv_msg *m,
+				     uint32_t *target);
+
+/* Membership as CPG delivers it: the peer's node joined or left the totem
+ * membership, or its relevod joined or left the group. */
+void rv_site_peer_member(struct rv_site *site, int member);
+void rv_site_peer_agent(struct rv_site *site, int agent);
+
+/* Our own holding changed locally (after the resource layer says so); it is
+ * announced by the next STATE, which is what the stream goes by. */
+
+/* Why the local node should or should not claim now. Returns 1 when it
+ * should, 0 when not; *why (static string) says why in either case. The
+ * caller passes what only it knows: local role facts. */
+struct rv_site_local {
+	int probed;           /* initial probe done */
+	int standby_req;      /* operator standby */
+	int maintenance;
+	int health;           /* enum rv_health of our resources */
+	int disk;             /* enum rv_disk */
+	int claim_pending;    /* a CLAIM of ours is in flight */
+	int peer_wait_over;   /* the start-up wait for the peer has elapsed */
+};
+int rv_site_should_claim(const struct rv_site *site, const struct rv_site_local *local,
+			 const char **why);
+
+/* Both nodes hold the site in the stream (only possible after a partition
+ * healed with fencing = off). Returns 1 if the local node is the one that
+ * keeps it (the preferred node, else the lower node id), 0 if it must stop. */
+int rv_site_conflict_keep(const struct rv_site *site);
+
+/* The peer could take the site over now (member, agent, probed, not in
+ * standby or maintenance, not blocked, health not failed, same config). */
+int rv_site_peer_eligible(const struct rv_site *site, const char **why);
+
+/* Node id of the node that holds the site per the stream, or 0. */
+uint32_t rv_site_holder(const struct rv_site *site);
+
+#endif

@@ -1,0 +1,396 @@
+/*
+ * status.c — emitters for the status and history documents: text for
+ * people, JSON for programs, Prometheus text format for monitoring.
+ *
+ * They only read the document. Field names come from the daemon's report
+ * (agent/daemon/report.c); a field missing from a document prints as "-"
+ * rather than failing, so an older daemon's answer still renders.
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ipc_proto.h"
+#include "status.h"
+
+/* ------------------------------------------------------------ access */
+
+static json_object *
+get(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v;
+}
+
+static const char *
+str(json_object *o, const char *key)
+{
+	json_object *v = get(o, key);
+
+	return v != NULL && json_object_is_type(v, json_type_string) ? json_object_get_string(v)
+								       : NULL;
+}
+
+static const char *
+str_or(json_object *o, const char *key, const char *dflt)
+{
+	const char *s = str(o, key);
+
+	return s != NULL ? s : dflt;
+}
+
+static int
+flag(json_object *o, const char *key)
+{
+	json_object *v = get(o, key);
+
+	return v != NULL && json_object_get_boolean(v);
+}
+
+static int64_t
+num(json_object *o, const char *key, int64_t dflt)
+{
+	json_object *v = get(o, key);
+
+	return v != NULL && (json_object_is_type(v, json_type_int) ||
+			     json_object_is_type(v, json_type_double))
+		       ? json_object_get_int64(v) : dflt;
+}
+
+static size_t
+count(json_object *a)
+{
+	return a != NULL && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
+static json_object *
+at(json_object *a, size_t i)
+{
+	return json_object_array_get_idx(a, i);
+}
+
+static void
+append(char *buf, size_t len, const char *what)
+{
+	size_t used = strlen(buf);
+
+	if (used >= len)
+		return;
+	snprintf(buf + used, len - used, "%s%s", used ? "; " : "", what);
+}
+
+static void
+fmt_duration(char *buf, size_t len, int64_t ms)
+{
+	if (ms < 0)
+		snprintf(buf, len, "-");
+	else if (ms < 10000)
+		snprintf(buf, len, "%" PRId64 " ms", ms);
+	else if (ms < 120000)
+		snprintf(buf, len, "%" PRId64 "s", ms / 1000);
+	else if (ms < 7200000)
+		snprintf(buf, len, "%" PRId64 "m%02" PRId64 "s", ms / 60000, ms / 1000 % 60);
+	else
+		snprintf(buf, len, "%" PRId64 "h%02" PRId64 "m", ms / 3600000, ms / 60000 % 60);
+}
+
+/* ------------------------------------------------------------ verdict */
+
+enum rv_verdict
+rv_status_verdict(json_object *st, char *reasons, size_t len)
+{
+	enum rv_verdict v = RV_VERDICT_OK;
+	json_object *nodes = get(st, "nodes"), *res = get(st, "resources");
+	char line[160];
+	size_t i;
+
+	if (reasons != NULL && len > 0)
+		reasons[0] = '\0';
+#define BAD(level, ...)                                         \
+	do {                                                    \
+		if ((level) > v)                                \
+			v = (level);                            \
+		if (reasons != NULL) {                          \
+			snprintf(line, sizeof(line), __VA_ARGS__); \
+			append(reasons, len, line);             \
+		}                                               \
+	} while (0)
+
+	if (!flag(st, "connected"))
+		BAD(RV_VERDICT_CRITICAL, "not connected to corosync");
+	if (str(st, "holder") == NULL)
+		BAD(RV_VERDICT_CRITICAL, "no node holds the site");
+	for (i = 0; i < count(nodes); i++) {
+		json_object *n = at(nodes, i);
+		const char *name = str_or(n, "name", "?"), *role = str_or(n, "role", "");
+
+		if (strcmp(role, "blocked") == 0)
+			BAD(RV_VERDICT_CRITICAL, "%s is blocked", name);
+		if (flag(n, "local"))
+			continue;
+		if (!flag(n, "member"))
+			BAD(RV_VERDICT_DEGRADED, "%s is not a member", name);
+		else if (strcmp(str_or(n, "agent", ""), "up") != 0)
+			BAD(RV_VERDICT_DEGRADED, "relevod on %s is %s", name, str_or(n, "agent", "?"));
+		if (flag(n, "standby"))
+			BAD(RV_VERDICT_DEGRADED, "%s is in standby", name);
+		if (!flag(n, "config_match"))
+			BAD(RV_VERDICT_DEGRADED, "%s runs another configuration", name);
+	}
+	for (i = 0; i < count(nodes); i++) {
+		json_object *n = at(nodes, i);
+
+		if (flag(n, "maintenance"))
+			BAD(RV_VERDICT_DEGRADED, "%s is in maintenance", str_or(n, "name", "?"));
+	}
+	for (i = 0; i < count(res); i++) {
+		json_object *r = at(res, i);
+		const char *state = str_or(r, "state", "");
+
+		if (strcmp(state, "failed") == 0 || strcmp(state, "stop-failed") == 0)
+			BAD(RV_VERDICT_CRITICAL, "resource %s %s", str_or(r, "name", "?"), state);
+		else if (strcmp(str_or(r, "health", ""), "degraded") == 0)
+			BAD(RV_VERDICT_DEGRADED, "resource %s degraded", str_or(r, "name", "?"));
+	}
+	if (str(st, "unsafe") != NULL)
+		BAD(RV_VERDICT_DEGRADED, "UNSAFE: %s", str(st, "unsafe"));
+#undef BAD
+	return v;
+}
+
+static const char *const verdict_names[] = { "OK", "DEGRADED", "CRITICAL" };
+
+/* ------------------------------------------------------------ text */
+
+static void
+print_timeline(FILE *f, json_object *tl, const char *indent)
+{
+	json_object *steps = get(tl, "steps");
+	char when[32] = "-", total[32];
+	time_t at_s = (time_t)num(tl, "at", 0);
+	struct tm tm;
+	size_t i;
+
+	if (at_s != 0 && localtime_r(&at_s, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	fmt_duration(total, sizeof(total), num(tl, "total_ms", -1));
+	fprintf(f, "%s%s: %s, %s%s\n", indent, when, str_or(tl, "trigger", "?"),
+		flag(tl, "done") ? (flag(tl, "ok") ? "ready after " : "failed after ")
+				 : "in progress", flag(tl, "done") ? total : "");
+	for (i = 0; i < count(steps); i++) {
+		json_object *s = at(steps, i);
+
+		fprintf(f, "%s  +%6" PRId64 " ms  %s\n", indent, num(s, "at_ms", 0),
+			str_or(s, "step", "?"));
+	}
+}
+
+static int
+emit_text(FILE *f, json_object *st)
+{
+	json_object *nodes = get(st, "nodes"), *res = get(st, "resources");
+	json_object *q = get(st, "quorum"), *members = get(q, "members");
+	json_object *tl = get(st, "last_failover");
+	char reasons[1024], dur[32];
+	enum rv_verdict v = rv_status_verdict(st, reasons, sizeof(reasons));
+	size_t i;
+
+	fprintf(f, "Site %s: %s%s%s\n", str_or(st, "site", "?"), verdict_names[v],
+		reasons[0] ? " — " : "", reasons);
+	if (str(st, "unsafe") != NULL)
+		fprintf(f, "  !! UNSAFE: %s\n", str(st, "unsafe"));
+	fprintf(f, "Holder: %s (generation %" PRId64 ")\n", str_or(st, "holder", "none"),
+		num(st, "generation", 0));
+	fprintf(f, "Quorum: %s, members [", flag(q, "quorate") ? "quorate" : "NOT quorate");
+	for (i = 0; i < count(members); i++)
+		fprintf(f, "%s%" PRId64, i ? " " : "", json_object_get_int64(at(members, i)));
+	fprintf(f, "]%s%s, witness %s\n", flag(q, "two_node") ? ", two_node" : "",
+		flag(q, "wait_for_all") ? ", wait_for_all" : "", str_or(q, "qdevice", "none"));
+
+	fprintf(f, "\nNodes:\n");
+	for (i = 0; i < count(nodes); i++) {
+		json_object *n = at(nodes, i);
+		char role[32];
+		size_t k;
+
+		snprintf(role, sizeof(role), "%s", str_or(n, "role", "-"));
+		for (k = 0; role[k] != '\0'; k++)
+			role[k] = (char)(role[k] >= 'a' && role[k] <= 'z' ? role[k] - 32 : role[k]);
+		fmt_duration(dur, sizeof(dur), num(n, "in_role_ms", -1));
+		fprintf(f, "  %-10s id %-4" PRId64 " %-7s %-10s agent %-7s %-12s for %-8s health %-8s disk %s%s%s\n",
+			str_or(n, "name", "?"), num(n, "id", 0), flag(n, "local") ? "(local)" : "",
+			flag(n, "member") ? "member" : "NOT-member", str_or(n, "agent", "?"), role,
+			dur, str_or(n, "health", "-"), str_or(n, "disk", "-"),
+			flag(n, "standby") ? "  [standby]" : "",
+			flag(n, "maintenance") ? "  [maintenance]" : "");
+	}
+
+	fprintf(f, "\nResources (local view, in start order):\n");
+	for (i = 0; i < count(res); i++) {
+		json_object *r = at(res, i);
+		const char *reason = str_or(r, "last_reason", "");
+
+		fmt_duration(dur, sizeof(dur), num(r, "last_ms_ago", -1));
+		fprintf(f, "  %-12s %-26s %-11s health %-8s failures %-3" PRId64 " last %s: %s%s%s (%s ago)\n",
+			str_or(r, "name", "?"), str_or(r, "agent", "?"), str_or(r, "state", "?"),
+			str_or(r, "health", "-"), num(r, "failures", 0), str_or(r, "last_action", "-"),
+			str_or(r, "last_rc_name", "-"), reason[0] ? ": " : "", reason, dur);
+	}
+	fprintf(f, "\nDecision: %s\n", str_or(st, "why", "-"));
+	if (tl != NULL) {
+		fprintf(f, "\nLast failover:\n");
+		print_timeline(f, tl, "  ");
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ json */
+
+static int
+emit_json(FILE *f, json_object *st)
+{
+	fprintf(f, "%s\n", json_object_to_json_string_ext(st, JSON_C_TO_STRING_PRETTY |
+							   JSON_C_TO_STRING_SPACED));
+	return 0;
+}
+
+/* ------------------------------------------------------------ prometheus */
+
+/* label values are names from the configuration ([A-Za-z0-9_.-]), so they
+ * need no escaping; anything else is replaced to stay valid */
+static const char *
+label(const char *s, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < len; i++)
+		buf[i] = (s[i] == '"' || s[i] == '\\' || s[i] == '\n') ? '_' : s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+static int
+emit_prometheus(FILE *f, json_object *st)
+{
+	json_object *nodes = get(st, "nodes"), *res = get(st, "resources");
+	json_object *ctr = get(st, "counters"), *tl = get(st, "last_failover");
+	char site[64], a[64], b[64];
+	enum rv_verdict v = rv_status_verdict(st, NULL, 0);
+	size_t i;
+
+	label(str_or(st, "site", "?"), site, sizeof(site));
+	fprintf(f, "# HELP relevo_status Verdict of relevo status: 0 ok, 1 degraded, 2 critical.\n"
+		   "# TYPE relevo_status gauge\nrelevo_status{site=\"%s\"} %d\n", site, (int)v);
+	fprintf(f, "# HELP relevo_unsafe 1 when fencing is off.\n# TYPE relevo_unsafe gauge\n"
+		   "relevo_unsafe{site=\"%s\"} %d\n", site, str(st, "unsafe") != NULL);
+	fprintf(f, "# HELP relevo_quorate 1 when the local partition is quorate.\n"
+		   "# TYPE relevo_quorate gauge\nrelevo_quorate{site=\"%s\"} %d\n", site,
+		flag(get(st, "quorum"), "quorate"));
+	fprintf(f, "# HELP relevo_node_member 1 when the node is a corosync member.\n"
+		   "# TYPE relevo_node_member gauge\n");
+	for (i = 0; i < count(nodes); i++)
+		fprintf(f, "relevo_node_member{site=\"%s\",node=\"%s\"} %d\n", site,
+			label(str_or(at(nodes, i), "name", "?"), a, sizeof(a)),
+			flag(at(nodes, i), "member"));
+	fprintf(f, "# HELP relevo_node_role 1 for the node's current role.\n"
+		   "# TYPE relevo_node_role gauge\n");
+	for (i = 0; i < count(nodes); i++)
+		if (str(at(nodes, i), "role") != NULL)
+			fprintf(f, "relevo_node_role{site=\"%s\",node=\"%s\",role=\"%s\"} 1\n", site,
+				label(str_or(at(nodes, i), "name", "?"), a, sizeof(a)),
+				label(str(at(nodes, i), "role"), b, sizeof(b)));
+	fprintf(f, "# HELP relevo_resource_started 1 when the resource is started here.\n"
+		   "# TYPE relevo_resource_started gauge\n");
+	for (i = 0; i < count(res); i++)
+		fprintf(f, "relevo_resource_started{site=\"%s\",resource=\"%s\"} %d\n", site,
+			label(str_or(at(res, i), "name", "?"), a, sizeof(a)),
+			strcmp(str_or(at(res, i), "state", ""), "started") == 0);
+	fprintf(f, "# HELP relevo_resource_failures_total Monitor failures of the resource.\n"
+		   "# TYPE relevo_resource_failures_total counter\n");
+	for (i = 0; i < count(res); i++)
+		fprintf(f, "relevo_resource_failures_total{site=\"%s\",resource=\"%s\"} %" PRId64 "\n",
+			site, label(str_or(at(res, i), "name", "?"), a, sizeof(a)),
+			num(at(res, i), "failures", 0));
+	if (tl != NULL && flag(tl, "done"))
+		fprintf(f, "# HELP relevo_last_failover_seconds Duration of the last takeover.\n"
+			   "# TYPE relevo_last_failover_seconds gauge\n"
+			   "relevo_last_failover_seconds{site=\"%s\"} %.3f\n", site,
+			(double)num(tl, "total_ms", 0) / 1000.0);
+	fprintf(f, "# HELP relevo_messages_dropped_total Malformed or refused messages.\n"
+		   "# TYPE relevo_messages_dropped_total counter\n"
+		   "relevo_messages_dropped_total{site=\"%s\",source=\"cpg\"} %" PRId64 "\n"
+		   "relevo_messages_dropped_total{site=\"%s\",source=\"ipc\"} %" PRId64 "\n",
+		site, num(ctr, "wire_dropped", 0), site, num(ctr, "ipc_bad", 0));
+	return 0;
+}
+
+/* ------------------------------------------------------------ tables */
+
+static const struct {
+	const char *name;
+	int (*emit)(FILE *f, json_object *st);
+} status_emitters[] = {
+	{ "json", emit_json },
+	{ "prometheus", emit_prometheus },
+	{ "text", emit_text },
+};
+
+int
+rv_status_format_ok(const char *format)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(status_emitters) / sizeof(status_emitters[0]); i++)
+		if (strcmp(format, status_emitters[i].name) == 0)
+			return 1;
+	return 0;
+}
+
+int
+rv_status_print(FILE *f, json_object *st, const char *format)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(status_emitters) / sizeof(status_emitters[0]); i++)
+		if (strcmp(format, status_emitters[i].name) == 0)
+			return status_emitters[i].emit(f, st);
+	return -EINVAL;
+}
+
+int
+rv_history_print(FILE *f, json_object *h, const char *format)
+{
+	json_object *tr = get(h, "transitions"), *tls = get(h, "timelines");
+	char when[32];
+	size_t i;
+
+	if (strcmp(format, "json") == 0)
+		return emit_json(f, h);
+	if (strcmp(format, "text") != 0)
+		return -EINVAL;
+	fprintf(f, "Role changes (oldest first):\n");
+	for (i = 0; i < count(tr); i++) {
+		json_object *e = at(tr, i);
+		time_t t = (time_t)num(e, "at", 0);
+		struct tm tm;
+
+		when[0] = '\0';
+		if (localtime_r(&t, &tm) != NULL)
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		fprintf(f, "  %s  %-11s -> %-11s %s\n", when, str_or(e, "from", "?"),
+			str_or(e, "to", "?"), str_or(e, "cause", ""));
+	}
+	fprintf(f, "\nFailover timelines:\n");
+	for (i = 0; i < count(tls); i++)
+		print_timeline(f, at(tls, i), "  ");
+	if (count(tls) == 0)
+		fprintf(f, "  none yet\n");
+	return 0;
+}
