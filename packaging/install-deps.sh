@@ -23,7 +23,7 @@ run="corosync drbd-utils postfix resource-agents fence-agents corosync-qdevice"
 # Tests, the demo and the later tiers (Pacemaker for the agents, DNS, VMs,
 # benchmarks, model checking, fuzzing).
 tests="pacemaker pacemaker-cli-utils nftables iproute2 procps psmisc util-linux
-	swaks iputils-ping iputils-arping netcat-openbsd libxml2-utils shellcheck
+	swaks iputils-ping iputils-arping netcat-openbsd libxml2-utils shellcheck jq
 	bind9 bind9-dnsutils corosync-qnetd keepalived
 	qemu-system-x86 debootstrap gnuplot-nox spin clang valgrind"
 

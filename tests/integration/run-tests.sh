@@ -22,7 +22,7 @@ for t in "$@"; do
 	tn=$(basename "$t" .test)
 	root=$(mktemp -d /tmp/relevo-harness.XXXXXX)
 	t0=$(h_now_ms)
-	RELEVO_HARNESS_ROOT=$root timeout --kill-after=30 "$limit" "$t" > "$logdir/$tn.log" 2>&1
+	RELEVO_HARNESS_ROOT=$root H_KEEP_LOGS=$logdir/$tn.nodes timeout --kill-after=30 "$limit" "$t" > "$logdir/$tn.log" 2>&1
 	rc=$?
 	secs=$(( ($(h_now_ms) - t0) / 1000 ))
 	leaked=""
@@ -30,7 +30,7 @@ for t in "$@"; do
 		[ -e "$c" ] || continue
 		c=$(basename "$c")
 		leaked="$leaked $c"
-		RELEVO_HARNESS_ROOT=$root h_down "$c" >> "$logdir/$tn.log" 2>&1
+		RELEVO_HARNESS_ROOT=$root H_KEEP_LOGS=$logdir/$tn.nodes h_down "$c" >> "$logdir/$tn.log" 2>&1
 	done
 	rmdir "$root" 2> /dev/null
 	if [ $rc -eq 0 ] && [ -z "$leaked" ]; then
@@ -42,7 +42,7 @@ for t in "$@"; do
 		failures="$failures $tn"
 		[ $rc -ne 124 ] || echo "  (timed out after ${limit}s)"
 		[ -z "$leaked" ] || echo "  (left clusters behind:$leaked)"
-		echo "FAIL: $tn (${secs}s, exit $rc); its log:"
+		echo "FAIL: $tn (${secs}s, exit $rc); the nodes' logs are in $logdir/$tn.nodes; its log:"
 		sed 's/^/    /' "$logdir/$tn.log"
 	fi
 done

@@ -256,6 +256,13 @@ h_down() {
 		h_wait 5 0.02 h_not h_pid_alive "$st/$k/init.pid" ||
 			h_log "warning: $k init did not die"
 	done
+	if [ -n "${H_KEEP_LOGS:-}" ]; then
+		# keep what the nodes logged, for a failed test's report
+		for k in $(cat "$st/nodes" 2> /dev/null) client; do
+			mkdir -p "$H_KEEP_LOGS/$name/$k"
+			cp -a "$st/$k/var-log/." "$H_KEEP_LOGS/$name/$k/" 2> /dev/null || true
+		done
+	fi
 	if [ -f "$st/namespaces" ]; then
 		# reverse order: nodes before the switch
 		tac "$st/namespaces" | while read -r ns; do
