@@ -28,7 +28,9 @@
  *   migration-threshold = 3       ; failures restarted in place before the
  *                                 ;   site moves to the peer (0 = move at once)
  *
- * Comments start with ';' or '#'. Every error is reported as
+ * Comments: a line starting with ';' or '#', or ' ;' after a value. Lines
+ * are at most 197 characters; names at most 63 ([A-Za-z0-9_.-]); at most 16
+ * resources of at most 64 parameters. Every error is reported as
  * "FILE:LINE: message"; unknown sections and keys, duplicate keys and
  * sections, and out-of-range values are errors, never ignored.
  *
@@ -95,7 +97,7 @@ struct rv_config {
  * read it), and *errs, if errs is not NULL, receives a malloc'd text of one
  * "path:line: message\n" per error (or "path: message\n" when there is no
  * line), which the caller frees. All errors of the file are reported, not only
- * the first.
+ * the first. *errs may be NULL after -ENOMEM.
  */
 int rv_config_load(const char *path, struct rv_config **cfgp, char **errs);
 
