@@ -284,7 +284,13 @@ a_stopped(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 static int
 a_active_peer(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 {
-	if (!fsm->site.peer.holds)
+	const struct rv_site_node *p = &fsm->site.peer;
+
+	if (!p->holds)
+		return fsm->role;
+	/* a peer already stopping (leftovers found at its start, or the
+	 * loser of a conflict) is no rival: the holder keeps the site */
+	if (p->have_state && p->state.role == RV_ROLE_DEMOTING)
 		return fsm->role;
 	qb_log(LOG_CRIT, "both nodes hold the site (a partition healed with fencing off)");
 	if (rv_site_conflict_keep(&fsm->site))
@@ -297,6 +303,16 @@ a_maint_on(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 {
 	fsm->ops->monitors(fsm->data, 0);
 	return RV_ROLE_MAINTENANCE;
+}
+
+/* MAINTENANCE: a claim sent just before maintenance went on was granted.
+ * Nothing is started; say at once what is held, so that the stream does not
+ * keep the site on a node that manages nothing. */
+static int
+a_claim_unused(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
+{
+	(void)rv_fsm_broadcast_state(fsm);
+	return fsm->role;
 }
 
 static int
@@ -414,6 +430,7 @@ static const struct fsm_row fsm_table[] = {
 	ROW(MAINTENANCE, PEER_LOST, a_ignore),
 	ROW(MAINTENANCE, PEER_RELEASED, a_ignore),
 	ROW(MAINTENANCE, PEER_CLAIMED, a_ignore),
+	ROW(MAINTENANCE, CLAIM_GRANTED, a_claim_unused),
 	ROW(MAINTENANCE, CLAIM_DENIED, a_ignore),
 	ROW(MAINTENANCE, SWITCHOVER, a_ignore),
 	ROW(MAINTENANCE, STANDBY_ON, a_ignore),

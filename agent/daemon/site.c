@@ -53,11 +53,14 @@ rv_site_deliver(struct rv_site *site, const struct rv_msg *m, uint32_t *target)
 {
 	struct rv_site_node *n = node_of(site, m->sender);
 	int is_self = n == &site->self;
+	int stale;
 
 	if (n == NULL) {
 		site->dropped++;
 		return RV_SITE_NOTHING;
 	}
+	/* sent before a grant that its sender had not seen yet */
+	stale = m->generation < site->generation;
 	if (m->generation > site->generation)
 		site->generation = m->generation;
 
@@ -65,7 +68,14 @@ rv_site_deliver(struct rv_site *site, const struct rv_msg *m, uint32_t *target)
 	case RV_MSG_STATE:
 		n->have_state = 1;
 		n->state = m->u.state;
-		n->holds = (m->u.state.flags & RV_STATE_HOLDS) != 0;
+		/* A STATE sent between its sender's CLAIM and the grant says
+		 * "not holding" and arrives after the grant: it may add
+		 * holding, never take a grant back, or the other node's
+		 * claim would be granted too. */
+		if (m->u.state.flags & RV_STATE_HOLDS)
+			n->holds = 1;
+		else if (!stale)
+			n->holds = 0;
 		n->digest_differs = memcmp(m->u.state.digest, site->cfg->digest,
 					   RV_DIGEST_LEN) != 0;
 		return is_self ? RV_SITE_NOTHING : RV_SITE_PEER_STATE;

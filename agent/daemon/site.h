@@ -11,7 +11,8 @@
  *                                   in the stream at that point.
  *
  * "Holds in the stream" is set by a granted CLAIM or a STATE carrying
- * RV_STATE_HOLDS, and cleared by a STATE without it, by a RELEASE, or by the
+ * RV_STATE_HOLDS, and cleared by a STATE without it (unless the STATE is
+ * older than the last grant: its generation is lower), by a RELEASE, or by the
  * node leaving the membership (which, until fencing exists, is only trusted
  * with fencing = off). A node that leaves the CPG group while its node stays
  * a member ("agent lost") keeps whatever it held: its resources may run.
