@@ -597,7 +597,12 @@ rv_fsm_deliver(struct rv_fsm *fsm, const struct rv_msg *m)
 		rv_fsm_event(fsm, RV_EV_PEER_CHANGED, "peer state");
 		break;
 	case RV_SITE_PEER_DENIED:
+		break;
 	case RV_SITE_NOTHING:
+		/* our own RELEASE or STATE may have cleared what the stream
+		 * said we hold: a standby node looks again at once */
+		if (m->sender == fsm->site.self.id && fsm->role == RV_ROLE_STANDBY)
+			evaluate(fsm);
 		break;
 	}
 }

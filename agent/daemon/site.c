@@ -118,6 +118,7 @@ void
 rv_site_peer_member(struct rv_site *site, int member)
 {
 	site->peer.member = member != 0;
+	site->designated = 0; /* both views see this change: both forget */
 	if (!member) {
 		site->peer.agent = 0;
 		site->peer.have_state = 0;
@@ -134,6 +135,7 @@ rv_site_peer_agent(struct rv_site *site, int agent)
 {
 	site->peer.agent = agent != 0;
 	site->peer.have_state = 0;
+	site->designated = 0; /* a restarted peer starts with none */
 	if (agent) {
 		site->peer.member = 1;
 		site->peer.ever_agent = 1;
