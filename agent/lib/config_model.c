@@ -1,0 +1,219 @@
+/*
+ * config_model.c — the loaded configuration model: its digest, lookups and
+ * release. The parser (config.c) builds the model; this file only reads it
+ * (and hashes it). It must never parse text.
+ */
+#include "autoconf.h"
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "config_priv.h"
+
+struct hasher {
+	EVP_MD_CTX *md;
+	int ok;
+};
+
+static void
+put_bytes(struct hasher *h, const void *p, size_t n)
+{
+	if (h->ok && EVP_DigestUpdate(h->md, p, n) != 1)
+		h->ok = 0;
+}
+
+static void
+put_u64(struct hasher *h, uint64_t v)
+{
+	unsigned char b[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		b[i] = (unsigned char)(v >> (56 - 8 * i));
+	put_bytes(h, b, sizeof(b));
+}
+
+/* Length-prefixed, so no two sequences of strings hash the same bytes. */
+static void
+put_str(struct hasher *h, const char *s)
+{
+	size_t n = strlen(s);
+
+	put_u64(h, n);
+	put_bytes(h, s, n);
+}
+
+static int
+cmp_param(const void *a, const void *b)
+{
+	const struct rv_param *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+/*
+ * SHA-256 over the model in a fixed order: version tag, site, preferred node
+ * (presence flag first), fencing, nodes by id, daemon settings, resources in
+ * start order with their parameters by name. Every count and number is 8 bytes
+ * big-endian; every string is length-prefixed.
+ */
+int
+rv_config_digest_model(struct rv_config *cfg)
+{
+	const struct rv_param **sorted = NULL;
+	struct hasher h = { NULL, 1 };
+	const struct rv_node_cfg *n;
+	unsigned int len = 0;
+	size_t i, j;
+	int rc = 0;
+
+	h.md = EVP_MD_CTX_new();
+	if (h.md == NULL) {
+		rc = -ENOMEM;
+		goto done;
+	}
+	if (EVP_DigestInit_ex(h.md, EVP_sha256(), NULL) != 1) {
+		rc = -EIO;
+		goto done;
+	}
+	put_str(&h, "relevo-config-1");
+	put_str(&h, cfg->site);
+	put_u64(&h, cfg->preferred_node != NULL);
+	if (cfg->preferred_node != NULL)
+		put_str(&h, cfg->preferred_node);
+	put_u64(&h, (uint64_t)cfg->fencing_off);
+	put_u64(&h, cfg->n_nodes);
+	for (i = 0; i < cfg->n_nodes; i++) {
+		n = &cfg->nodes[cfg->nodes[0].id > cfg->nodes[1].id ? 1 - i : i];
+		put_str(&h, n->name);
+		put_u64(&h, n->id);
+	}
+	put_u64(&h, cfg->state_interval_ms);
+	put_u64(&h, cfg->peer_wait_ms);
+	put_str(&h, cfg->ocf_root);
+	put_str(&h, cfg->state_dir);
+	put_u64(&h, cfg->n_resources);
+	for (i = 0; i < cfg->n_resources; i++) {
+		const struct rv_resource_cfg *r = &cfg->resources[i];
+
+		put_str(&h, r->name);
+		put_str(&h, r->provider);
+		put_str(&h, r->type);
+		put_u64(&h, r->start_timeout_ms);
+		put_u64(&h, r->stop_timeout_ms);
+		put_u64(&h, r->monitor_interval_ms);
+		put_u64(&h, r->monitor_timeout_ms);
+		put_u64(&h, r->monitor_level);
+		put_u64(&h, r->migration_threshold);
+		put_u64(&h, r->n_params);
+		free(sorted);
+		sorted = calloc(r->n_params + 1, sizeof(*sorted));
+		if (sorted == NULL) {
+			rc = -ENOMEM;
+			goto done;
+		}
+		for (j = 0; j < r->n_params; j++)
+			sorted[j] = &r->params[j];
+		qsort(sorted, r->n_params, sizeof(*sorted), cmp_param);
+		for (j = 0; j < r->n_params; j++) {
+			put_str(&h, sorted[j]->name);
+			put_str(&h, sorted[j]->value);
+		}
+	}
+	if (!h.ok || EVP_DigestFinal_ex(h.md, cfg->digest, &len) != 1 || len != RV_DIGEST_LEN)
+		rc = -EIO;
+done:
+	free(sorted);
+	sorted = NULL;
+	EVP_MD_CTX_free(h.md);
+	h.md = NULL;
+	return rc;
+}
+
+void
+rv_config_free(struct rv_config *cfg)
+{
+	size_t i, j;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < cfg->n_resources; i++) {
+		struct rv_resource_cfg *r = &cfg->resources[i];
+
+		for (j = 0; r->params != NULL && j < r->n_params; j++) {
+			free(r->params[j].name);
+			free(r->params[j].value);
+		}
+		free(r->params);
+		free(r->name);
+		free(r->agent);
+		free(r->provider);
+		free(r->type);
+	}
+	free(cfg->resources);
+	for (i = 0; i < 2; i++)
+		free(cfg->nodes[i].name);
+	free(cfg->path);
+	free(cfg->site);
+	free(cfg->preferred_node);
+	free(cfg->ocf_root);
+	free(cfg->state_dir);
+	free(cfg);
+}
+
+const struct rv_node_cfg *
+rv_config_node_by_id(const struct rv_config *cfg, uint32_t id)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return NULL;
+	for (i = 0; i < cfg->n_nodes && i < 2; i++)
+		if (cfg->nodes[i].id == id)
+			return &cfg->nodes[i];
+	return NULL;
+}
+
+const struct rv_node_cfg *
+rv_config_node_by_name(const struct rv_config *cfg, const char *name)
+{
+	size_t i;
+
+	if (cfg == NULL || name == NULL)
+		return NULL;
+	for (i = 0; i < cfg->n_nodes && i < 2; i++)
+		if (cfg->nodes[i].name != NULL && strcmp(cfg->nodes[i].name, name) == 0)
+			return &cfg->nodes[i];
+	return NULL;
+}
+
+const struct rv_node_cfg *
+rv_config_peer_of(const struct rv_config *cfg, uint32_t id)
+{
+	if (cfg == NULL || cfg->n_nodes != 2)
+		return NULL;
+	if (cfg->nodes[0].id == id)
+		return &cfg->nodes[1];
+	if (cfg->nodes[1].id == id)
+		return &cfg->nodes[0];
+	return NULL;
+}
+
+void
+rv_config_digest_hex(const struct rv_config *cfg, char out[2 * RV_DIGEST_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; cfg != NULL && i < RV_DIGEST_LEN; i++) {
+		out[2 * i] = hex[cfg->digest[i] >> 4];
+		out[2 * i + 1] = hex[cfg->digest[i] & 0xf];
+	}
+	out[cfg != NULL ? 2 * RV_DIGEST_LEN : 0] = '\0';
+}
