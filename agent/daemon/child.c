@@ -15,13 +15,13 @@
  *
  * Life of a child:
  *
- *   spawn ──> RUNNING ──exit (pidfd)──> reaped ──pipes at EOF──> done(), free
+ *   spawn ──> RUNNING ──exit (pidfd)──> reaped, pipes drained ──> done(), free
  *               │  ^                      │
- *       timeout │  │ exit after TERM:     └─ pipes still open after
- *               v  │ SIGKILL to group,       CHILD_DRAIN_MS (a grandchild
- *           SIGTERM to group                 holds them): close, done(), free
- *               │
- *        grace  └──> SIGKILL to group
+ *       timeout │  │ exit after TERM:     └─ a pipe a grandchild still holds
+ *               v  │ SIGKILL to group,       open (IPaddr2's send_arp) is
+ *           SIGTERM to group                 kept open, unread, for
+ *               │                            CHILD_LINGER_MS so its writer
+ *        grace  └──> SIGKILL to group        gets no SIGPIPE, then closed
  *
  * rv_child_cancel() at any point: SIGKILL to the group, pipes closed, done
  * forgotten; the struct lingers, invisible to the caller, only until the
@@ -47,7 +47,7 @@
 
 #define CHILD_INPUT_MAX (64 * 1024)  /* stdin must fit in one pipe buffer */
 #define CHILD_KILL_GRACE_MS 2000     /* default SIGTERM -> SIGKILL delay */
-#define CHILD_DRAIN_MS 200           /* pipes may stay open after the exit */
+#define CHILD_LINGER_MS 30000        /* a grandchild's pipe kept open, unread */
 #define CHILD_READ_BUDGET (256 * 1024) /* bytes read per dispatch, then yield */
 #define CHILD_REAP_POLL_MS 20        /* without a pidfd: how often to look */
 
@@ -73,7 +73,6 @@ struct rv_child {
 	uint64_t kill_grace_ms;
 	qb_loop_timer_handle timeout_timer; /* 0: not armed */
 	qb_loop_timer_handle kill_timer;
-	qb_loop_timer_handle drain_timer;
 	qb_loop_timer_handle reap_timer;  /* only without a pidfd */
 	int timed_out;
 	int reaped;
@@ -183,7 +182,6 @@ child_free(struct rv_child *c)
 {
 	timer_stop(c->loop, &c->timeout_timer);
 	timer_stop(c->loop, &c->kill_timer);
-	timer_stop(c->loop, &c->drain_timer);
 	timer_stop(c->loop, &c->reap_timer);
 	stream_close(c, &c->out);
 	stream_close(c, &c->err);
@@ -238,7 +236,6 @@ child_finish_if_complete(struct rv_child *c)
 	res.err = c->err.buf != NULL ? c->err.buf : "";
 	res.err_len = c->err.len;
 	res.dropped = c->dropped;
-	timer_stop(c->loop, &c->drain_timer);
 	if (c->done != NULL) {
 		c->in_done = 1;
 		c->done(c->data, &res);
@@ -246,20 +243,42 @@ child_finish_if_complete(struct rv_child *c)
 	child_free(c);
 }
 
-static void
-child_drain_expired(void *data)
-{
-	struct rv_child *c = data;
+struct linger {
+	int fd;
+	qb_loop_timer_handle timer;
+};
 
-	c->drain_timer = 0;
-	/* take what was written before giving up on the holder of the pipes */
-	if (c->out.fd >= 0)
-		(void)stream_drain(c, &c->out);
-	if (c->err.fd >= 0)
-		(void)stream_drain(c, &c->err);
-	stream_close(c, &c->out);
-	stream_close(c, &c->err);
-	child_finish_if_complete(c);
+static void
+linger_expired(void *data)
+{
+	struct linger *l = data;
+
+	close(l->fd);
+	free(l);
+}
+
+/* After the exit: read what the pipe holds; at EOF close it, else keep it
+ * open (out of the loop, unread) for a while for whoever still writes. */
+static void
+stream_linger(struct rv_child *c, struct child_stream *s)
+{
+	struct linger *l;
+
+	if (s->fd < 0)
+		return;
+	if (stream_drain(c, s)) {
+		stream_close(c, s);
+		return;
+	}
+	(void)qb_loop_poll_del(c->loop, s->fd);
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		abort();
+	l->fd = s->fd;
+	s->fd = -1;
+	if (qb_loop_timer_add(c->loop, QB_LOOP_LOW, CHILD_LINGER_MS * QB_TIME_NS_IN_MSEC, l,
+			      linger_expired, &l->timer) != 0)
+		linger_expired(l);
 }
 
 /* waitid() without waiting. Returns 1 when the child has exited and fills
@@ -330,12 +349,10 @@ child_exit_check(struct rv_child *c)
 		child_free(c);
 		return 1;
 	}
-	if (c->out.fd >= 0 || c->err.fd >= 0) {
-		if (timer_start(c, CHILD_DRAIN_MS, child_drain_expired, &c->drain_timer) != 0) {
-			stream_close(c, &c->out);
-			stream_close(c, &c->err);
-		}
-	}
+	/* everything the child wrote is in the pipes now: take it and report
+	 * at once, whoever else still holds them */
+	stream_linger(c, &c->out);
+	stream_linger(c, &c->err);
 	child_finish_if_complete(c);
 	return 1;
 }
@@ -657,7 +674,6 @@ rv_child_cancel(struct rv_child *c)
 	child_kill(c, SIGKILL);
 	timer_stop(c->loop, &c->timeout_timer);
 	timer_stop(c->loop, &c->kill_timer);
-	timer_stop(c->loop, &c->drain_timer);
 	stream_close(c, &c->out);
 	stream_close(c, &c->err);
 	/* SIGKILL is not instant (a child in uninterruptible sleep may take
