@@ -159,7 +159,7 @@ grp_resource_up(void *data, size_t idx)
 	char step[64];
 
 	snprintf(step, sizeof(step), "%s up", ctx->group.res[idx].cfg->name);
-	rv_journal_timeline_step(&ctx->journal, step);
+	rv_journal_timeline_agent_step(&ctx->journal, step, ctx->group.res[idx].last_duration_ms);
 }
 
 static void

@@ -47,8 +47,8 @@ rv_journal_timeline_begin(struct rv_journal *j, const char *trigger, uint64_t t0
 	j->current = t;
 }
 
-void
-rv_journal_timeline_step(struct rv_journal *j, const char *name)
+static void
+add_step(struct rv_journal *j, const char *name, int64_t agent_ms)
 {
 	struct rv_timeline *t = j->current;
 
@@ -56,7 +56,20 @@ rv_journal_timeline_step(struct rv_journal *j, const char *name)
 		return;
 	snprintf(t->steps[t->n_steps].name, sizeof(t->steps[0].name), "%s", name);
 	t->steps[t->n_steps].at_ms = rv_now_ms() - t->t0_ms;
+	t->steps[t->n_steps].agent_ms = agent_ms;
 	t->n_steps++;
+}
+
+void
+rv_journal_timeline_step(struct rv_journal *j, const char *name)
+{
+	add_step(j, name, -1);
+}
+
+void
+rv_journal_timeline_agent_step(struct rv_journal *j, const char *name, uint64_t agent_ms)
+{
+	add_step(j, name, (int64_t)agent_ms);
 }
 
 void
@@ -90,6 +103,8 @@ timeline_json(const struct rv_timeline *t)
 
 		json_object_object_add(s, "step", json_object_new_string(t->steps[i].name));
 		json_object_object_add(s, "at_ms", json_object_new_int64((int64_t)t->steps[i].at_ms));
+		json_object_object_add(s, "agent_ms", t->steps[i].agent_ms >= 0 ?
+				       json_object_new_int64(t->steps[i].agent_ms) : NULL);
 		json_object_array_add(steps, s);
 	}
 	json_object_object_add(o, "steps", steps);

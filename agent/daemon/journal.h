@@ -30,6 +30,7 @@ struct rv_journal_entry {
 struct rv_timeline_step {
 	char name[64];
 	uint64_t at_ms;        /* since the trigger */
+	int64_t agent_ms;      /* run time of the agent behind it, -1: none */
 };
 
 struct rv_timeline {
@@ -57,6 +58,9 @@ void rv_journal_transition(struct rv_journal *j, int from, int to, const char *c
  * closed as failed first). */
 void rv_journal_timeline_begin(struct rv_journal *j, const char *trigger, uint64_t t0_ms);
 void rv_journal_timeline_step(struct rv_journal *j, const char *name);
+/* A step that an agent's action made (a resource up): agent_ms is how long
+ * the agent ran, so relevod's own share of a takeover can be told apart. */
+void rv_journal_timeline_agent_step(struct rv_journal *j, const char *name, uint64_t agent_ms);
 void rv_journal_timeline_end(struct rv_journal *j, int ok);
 
 /* {"transitions": [...oldest first], "timelines": [...]} */

@@ -87,6 +87,8 @@ resources_json(const struct rv_ctx *ctx)
 		json_object_object_add(o, "last_rc_name", r->last_rc >= 0 ?
 				       json_object_new_string(rv_ocf_rc_name(r->last_rc)) : NULL);
 		json_object_object_add(o, "last_reason", json_object_new_string(r->last_reason));
+		json_object_object_add(o, "last_duration_ms", r->last_done_ms != 0 ?
+				       json_object_new_int64((int64_t)r->last_duration_ms) : NULL);
 		json_object_object_add(o, "last_ms_ago", r->last_done_ms != 0 ?
 				       json_object_new_int64((int64_t)(now - r->last_done_ms)) : NULL);
 		json_object_array_add(a, o);

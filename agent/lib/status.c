@@ -187,8 +187,12 @@ print_timeline(FILE *f, json_object *tl, const char *indent)
 	for (i = 0; i < count(steps); i++) {
 		json_object *s = at(steps, i);
 
-		fprintf(f, "%s  +%6" PRId64 " ms  %s\n", indent, num(s, "at_ms", 0),
-			str_or(s, "step", "?"));
+		if (num(s, "agent_ms", -1) >= 0)
+			fprintf(f, "%s  +%6" PRId64 " ms  %s (agent ran %" PRId64 " ms)\n", indent,
+				num(s, "at_ms", 0), str_or(s, "step", "?"), num(s, "agent_ms", 0));
+		else
+			fprintf(f, "%s  +%6" PRId64 " ms  %s\n", indent, num(s, "at_ms", 0),
+				str_or(s, "step", "?"));
 	}
 }
 
