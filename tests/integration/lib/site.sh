@@ -58,6 +58,18 @@ site_start() {
 	h_start "$name" "$k" relevod "$RELEVOD" -f -c "$(site_conf_path "$name")"
 }
 
+# Give node K a "relevo" group with user nobody in it, as the package will
+# create it: a copy of /etc/group bind-mounted in the node's own mount
+# namespace only (the host's /etc/group is never touched). Before relevod
+# starts, since it looks the group up once.
+site_relevo_group() {
+	local name=$1 k=$2 f
+	f=$(h_state "$name")/$k/group
+	cp /etc/group "$f"
+	echo "relevo:x:4999:nobody" >> "$f"
+	h_exec "$name" "$k" mount --bind "$f" /etc/group
+}
+
 # relevo CLI inside node K.
 site_relevo() {
 	local name=$1 k=$2
