@@ -344,6 +344,7 @@ monitor_done(struct rv_resource *r, const struct rv_ocf_result *res)
 {
 	struct rv_group *g = r->group;
 	char why[RV_OCF_REASON_MAX + 96];
+	size_t i;
 
 	if (res->rc == OCF_SUCCESS) {
 		r->health = RV_HEALTH_OK;
@@ -354,6 +355,15 @@ monitor_done(struct rv_resource *r, const struct rv_ocf_result *res)
 			qb_log(LOG_WARNING, "%s is degraded: %s", r->cfg->name,
 			       r->last_reason[0] ? r->last_reason : "no reason given");
 		r->health = RV_HEALTH_DEGRADED;
+		goto rearm;
+	}
+	if (g->op != RV_GROUP_IDLE) {
+		/* resources after this one are being restarted: marked
+		 * failed now, this one would be left out of that recovery and
+		 * skipped by monitor_timer, never monitored or recovered
+		 * again; the next interval looks again */
+		qb_log(LOG_WARNING, "%s monitor failed while the group is busy; "
+		       "looking again next interval", r->cfg->name);
 		goto rearm;
 	}
 	r->failures++;
@@ -367,12 +377,20 @@ monitor_done(struct rv_resource *r, const struct rv_ocf_result *res)
 		g->ops->failed(g->data, (size_t)(r - g->res), why);
 		return;
 	}
-	if (g->op != RV_GROUP_IDLE)
-		goto rearm;
 	/* restart in place: stop it and those after it, start them again */
 	g->op = RV_GROUP_RECOVERING;
 	g->recover_from = (size_t)(r - g->res);
 	g->recover_stopping = 1;
+	/* a monitor still running on one of those would finish under the
+	 * stop or start that replaces it in r->op: cancel it, re-arm it */
+	for (i = g->recover_from + 1; i < g->n; i++) {
+		if (g->res[i].op != NULL) {
+			rv_ocf_cancel(g->res[i].op);
+			g->res[i].op = NULL;
+			g->res[i].done = NULL;
+			arm_monitor(&g->res[i]);
+		}
+	}
 	g->cursor = g->n - 1;
 	step(g);
 rearm:
