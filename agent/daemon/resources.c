@@ -156,9 +156,11 @@ probe_done(struct rv_resource *r, const struct rv_ocf_result *res)
 	struct rv_group *g = r->group;
 
 	if (res->rc == OCF_SUCCESS || res->rc == OCF_RUNNING_PROMOTED ||
-	    res->rc == OCF_DEGRADED || res->rc == OCF_DEGRADED_PROMOTED)
+	    res->rc == OCF_DEGRADED || res->rc == OCF_DEGRADED_PROMOTED) {
 		r->state = RV_RES_STARTED;
-	else if (res->rc == OCF_NOT_RUNNING)
+		r->health = res->rc == OCF_DEGRADED || res->rc == OCF_DEGRADED_PROMOTED
+				    ? RV_HEALTH_DEGRADED : RV_HEALTH_OK;
+	} else if (res->rc == OCF_NOT_RUNNING)
 		r->state = RV_RES_STOPPED;
 	else
 		r->state = RV_RES_FAILED; /* cannot tell: may be running */
@@ -202,6 +204,8 @@ start_done(struct rv_resource *r, const struct rv_ocf_result *res)
 		return;
 	}
 	/* roll back from the failed one (a failed start may be half done) */
+	snprintf(g->why, sizeof(g->why), "%s failed to start: %s; rolled back", r->cfg->name,
+		 r->last_reason[0] ? r->last_reason : rv_ocf_rc_name(res->rc));
 	g->op = RV_GROUP_ROLLING_BACK;
 	step(g);
 }
@@ -316,7 +320,7 @@ step(struct rv_group *g)
 			i = g->op == RV_GROUP_ROLLING_BACK;
 			g->op = RV_GROUP_IDLE;
 			if (i)
-				g->ops->start_failed(g->data, 1, "rolled back");
+				g->ops->start_failed(g->data, 1, g->why);
 			else
 				g->ops->stopped(g->data);
 			return;

@@ -87,6 +87,7 @@ struct rv_group {
 	size_t recover_from;          /* RECOVERING: first resource to restart */
 	int recover_stopping;
 	int monitors_on;
+	char why[RV_OCF_REASON_MAX + 96]; /* why the running start is rolled back */
 	const struct rv_group_ops *ops;
 	void *data;
 };
