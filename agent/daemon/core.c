@@ -75,6 +75,7 @@ fsm_transition(void *data, int from, int to, const char *cause)
 	char trigger[96];
 
 	rv_journal_transition(&ctx->journal, from, to, cause);
+	rv_mta_health_active(&ctx->health, to == RV_ROLE_ACTIVE);
 	if (from == RV_ROLE_DEMOTING)
 		ctx->handover_ms = 0; /* we were the giving side */
 	if (to == RV_ROLE_PROMOTING) {
@@ -471,6 +472,7 @@ rv_core_start(struct rv_ctx *ctx)
 	rc = rv_group_init(&ctx->group, ctx->loop, ctx->cfg, &group_ops, ctx);
 	if (rc < 0)
 		return rc;
+	rv_mta_health_init(&ctx->health, ctx->loop, ctx->cfg);
 	rc = rv_ipc_start(ctx);
 	if (rc < 0)
 		return rc;
@@ -507,5 +509,6 @@ rv_core_stop(struct rv_ctx *ctx)
 {
 	rv_ipc_stop(ctx);
 	rv_cluster_stop(&ctx->cluster);
+	rv_mta_health_fini(&ctx->health);
 	rv_group_fini(&ctx->group);
 }

@@ -13,6 +13,7 @@
 #include "cluster.h"
 #include "config.h"
 #include "fsm.h"
+#include "health.h"
 #include "journal.h"
 #include "resources.h"
 
@@ -25,6 +26,7 @@ struct rv_ctx {
 	int fsm_ready;               /* our node id is known, fsm initialised */
 	struct rv_group group;
 	struct rv_journal journal;
+	struct rv_mta_health health;
 	qb_ipcs_service_t *ipcs;
 	gid_t ipc_gid;               /* the read-only group, (gid_t)-1 if absent */
 

@@ -145,6 +145,7 @@ rv_report_status(struct rv_ctx *ctx)
 	json_object_object_add(o, "why", json_object_new_string(ctx->fsm_ready ? f->why
 									      : "waiting for corosync"));
 	json_object_object_add(o, "resources", resources_json(ctx));
+	json_object_object_add(o, "mta", rv_mta_health_json(&ctx->health));
 	tl = rv_journal_last_timeline_json(&ctx->journal);
 	json_object_object_add(o, "last_failover", tl);
 

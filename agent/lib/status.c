@@ -196,6 +196,38 @@ print_timeline(FILE *f, json_object *tl, const char *indent)
 	}
 }
 
+/* The mail service as the last probe and queue count saw it. */
+static void
+print_mta(FILE *f, json_object *m)
+{
+	json_object *p = get(m, "probe"), *q = get(m, "queue"), *tls, *ph;
+	char ago[32];
+
+	if (m == NULL)
+		return;
+	fprintf(f, "\nMail service (%s):\n", str_or(m, "resource", "mta"));
+	if (p == NULL) {
+		fprintf(f, "  probe: none yet (runs while this node is ACTIVE)\n");
+	} else {
+		ph = get(p, "phases");
+		tls = get(p, "tls");
+		fmt_duration(ago, sizeof(ago), num(m, "probe_ago_ms", -1));
+		fprintf(f, "  probe: %s%s%s, %" PRId64 " ms (banner %" PRId64 " ms) %s ago\n",
+			str_or(p, "result", "?"), str(p, "reason") && *str(p, "reason") ? ": " : "",
+			str_or(p, "reason", ""), num(ph, "total_ms", -1), num(ph, "banner_ms", -1), ago);
+		if (tls != NULL)
+			fprintf(f, "  TLS: %s %s, certificate %s, %" PRId64 " days left\n",
+				str_or(tls, "version", "?"), str_or(tls, "cipher", "?"),
+				flag(tls, "verified") ? "verified" : "NOT verified",
+				num(tls, "days_left", -1));
+	}
+	if (q != NULL)
+		fprintf(f, "  queue: active %" PRId64 ", deferred %" PRId64 " (oldest %" PRId64
+			" s), hold %" PRId64 ", incoming %" PRId64 "\n", num(q, "active", 0),
+			num(q, "deferred", 0), num(q, "oldest_deferred_s", 0), num(q, "hold", 0),
+			num(q, "incoming", 0));
+}
+
 static int
 emit_text(FILE *f, json_object *st)
 {
@@ -247,6 +279,7 @@ emit_text(FILE *f, json_object *st)
 			str_or(r, "health", "-"), num(r, "failures", 0), str_or(r, "last_action", "-"),
 			str_or(r, "last_rc_name", "-"), reason[0] ? ": " : "", reason, dur);
 	}
+	print_mta(f, get(st, "mta"));
 	fprintf(f, "\nDecision: %s\n", str_or(st, "why", "-"));
 	if (tl != NULL) {
 		fprintf(f, "\nLast failover:\n");
@@ -278,6 +311,36 @@ label(const char *s, char *buf, size_t len)
 		buf[i] = (s[i] == '"' || s[i] == '\\' || s[i] == '\n') ? '_' : s[i];
 	buf[i] = '\0';
 	return buf;
+}
+
+static void
+emit_prometheus_mta(FILE *f, const char *site, json_object *m)
+{
+	static const char *const queues[] = { "active", "deferred", "hold", "incoming", "maildrop" };
+	json_object *p = get(m, "probe"), *q = get(m, "queue");
+	size_t i;
+
+	if (p != NULL) {
+		fprintf(f, "# HELP relevo_mta_probe_ok 1 when the last SMTP probe passed.\n"
+			   "# TYPE relevo_mta_probe_ok gauge\nrelevo_mta_probe_ok{site=\"%s\"} %d\n",
+			site, strcmp(str_or(p, "result", ""), "ok") == 0);
+		fprintf(f, "# HELP relevo_mta_probe_seconds Duration of the last SMTP probe.\n"
+			   "# TYPE relevo_mta_probe_seconds gauge\n"
+			   "relevo_mta_probe_seconds{site=\"%s\"} %.3f\n", site,
+			(double)num(get(p, "phases"), "total_ms", 0) / 1000.0);
+		if (get(p, "tls") != NULL)
+			fprintf(f, "# HELP relevo_mta_certificate_days_left Days until the MTA's "
+				   "certificate expires.\n# TYPE relevo_mta_certificate_days_left gauge\n"
+				   "relevo_mta_certificate_days_left{site=\"%s\"} %" PRId64 "\n", site,
+				num(get(p, "tls"), "days_left", 0));
+	}
+	if (q != NULL) {
+		fprintf(f, "# HELP relevo_mta_queue_messages Messages in the Postfix queues.\n"
+			   "# TYPE relevo_mta_queue_messages gauge\n");
+		for (i = 0; i < sizeof(queues) / sizeof(queues[0]); i++)
+			fprintf(f, "relevo_mta_queue_messages{site=\"%s\",queue=\"%s\"} %" PRId64 "\n",
+				site, queues[i], num(q, queues[i], 0));
+	}
 }
 
 static int
@@ -327,6 +390,7 @@ emit_prometheus(FILE *f, json_object *st)
 			   "# TYPE relevo_last_failover_seconds gauge\n"
 			   "relevo_last_failover_seconds{site=\"%s\"} %.3f\n", site,
 			(double)num(tl, "total_ms", 0) / 1000.0);
+	emit_prometheus_mta(f, site, get(st, "mta"));
 	fprintf(f, "# HELP relevo_messages_dropped_total Malformed or refused messages.\n"
 		   "# TYPE relevo_messages_dropped_total counter\n"
 		   "relevo_messages_dropped_total{site=\"%s\",source=\"cpg\"} %" PRId64 "\n"
