@@ -456,3 +456,29 @@ h_heal() {
 		! h_pid_alive "$(h_state "$name")/$k/init.pid" || ip -n "$name-sw" link set "$k" up
 	done
 }
+
+# ---------------------------------------------------------------- DRBD stand-in
+
+# h_drbd_standin NAME K [DIR [VERSION]]: node K's drbdadm and drbdsetup become
+# the DRBD stand-in of tests/drbd-standin (this tier's host has no DRBD; real
+# DRBD is tested in VMs): the stand-in is bind-mounted over /usr/sbin/drbdadm
+# and /usr/sbin/drbdsetup in the node's own mount namespace only, and pointed
+# at DIR (default: the cluster's state dir + /drbd, shared by its nodes) and
+# the DRBD VERSION it plays (9, default, or 8.4) by /run/relevo-drbd-standin.conf.
+# A boot gives the node a fresh /run and mount namespace: call it again then.
+# The test drives the stand-in "cluster" with $(h_drbd_standin_ctl) (see
+# tests/drbd-standin/README.md), e.g. h_exec NAME K "$(h_drbd_standin_ctl)" up spool.
+h_drbd_standin() {
+	local name=$1 k=$2 dir=${3:-$(h_state "$1")/drbd} version=${4:-9} d bin
+	d=$(h_state "$name")/$k
+	bin=$(cd "$H_DIR/../drbd-standin" && pwd)/drbd-standin
+	[ -x "$bin" ] || { h_die "no DRBD stand-in at $bin"; return 1; }
+	mkdir -p "$dir"
+	printf 'dir=%s\nversion=%s\n' "$dir" "$version" > "$d/run/relevo-drbd-standin.conf"
+	h_exec "$name" "$k" mount --bind "$bin" /usr/sbin/drbdadm || return 1
+	h_exec "$name" "$k" mount --bind "$bin" /usr/sbin/drbdsetup || return 1
+	h_debug "$k: drbdadm and drbdsetup are the DRBD stand-in (DRBD $version, state in $dir)"
+}
+
+# The stand-in's control command (drbdadm-standin), for h_exec or the host.
+h_drbd_standin_ctl() { echo "$(cd "$H_DIR/../drbd-standin" && pwd)/drbdadm-standin"; }
