@@ -8,7 +8,8 @@
 # name as banner host, so a connection to the floating IP tells which node
 # answered, as a sending MTA would see it.
 
-RELEVO_BUILDDIR=${RELEVO_BUILDDIR:-$(cd "$H_DIR/../.." && pwd)}
+RELEVO_SRCDIR=$(cd "$H_DIR/../.." && pwd)
+RELEVO_BUILDDIR=${RELEVO_BUILDDIR:-$RELEVO_SRCDIR}
 RELEVOD=$RELEVO_BUILDDIR/agent/daemon/relevod
 RELEVO=$RELEVO_BUILDDIR/agent/tools/relevo
 SITE_PORT=2525
@@ -48,6 +49,143 @@ site_conf() {
 	monitor-interval = 2s
 	monitor-timeout = 10s
 	EOF
+}
+
+# ---------------------------------------------------------------- mail site
+
+# An OCF root for the site: resource-agents' own agents and library, and
+# relevo's agents from this source tree as provider "relevo".
+site_ocf_root() {
+	local name=$1 root
+	root=$(h_state "$name")/ocf
+	if [ ! -d "$root" ]; then
+		mkdir -p "$root/resource.d/relevo"
+		ln -s /usr/lib/ocf/lib "$root/lib"
+		ln -s /usr/lib/ocf/resource.d/heartbeat "$root/resource.d/heartbeat"
+		ln -s "$RELEVO_SRCDIR/resource-scripts/mta" "$root/resource.d/relevo/mta"
+		ln -s "$RELEVO_SRCDIR/resource-scripts/spool" "$root/resource.d/relevo/spool"
+	fi
+	echo "$root"
+}
+
+# The final delivery server, in the client namespace: smtp-sink writing each
+# message it accepts into $(site_final_dir NAME).
+site_final_dir() { echo "$(h_state "$1")/final"; }
+site_final_start() {
+	local name=$1 dir
+	dir=$(site_final_dir "$name")
+	mkdir -p "$dir"
+	chmod 1777 "$dir"
+	h_start "$name" client final smtp-sink -u root -d "$dir/%H%M%S." "10.99.$(h_subnet "$name").100:2525" 64
+}
+site_final_stop() { h_stop "$1" client final; }
+# Was the message with Message-ID ID delivered to the final server?
+site_delivered() { grep -rqsF "Message-ID: <$2>" "$(site_final_dir "$1")"; }
+
+# site_mail_setup NAME: a real Postfix relay on each node, its queue on the
+# spool that ocf:relevo:spool mounts from the DRBD stand-in's shared "device"
+# (tests/drbd-standin: this tier has no DRBD), and the final server.
+site_mail_setup() {
+	local name=$1 k dev
+	for k in $(h_nodes "$name"); do site_mail_node "$name" "$k"; done
+	dev=$(h_exec "$name" n1 "$(h_drbd_standin_ctl)" device spool)
+	# lay out the queue once, on the shared device, as the first node would
+	h_exec "$name" n1 mount --bind "$dev" /var/spool/relevo
+	h_exec "$name" n1 mkdir -p /var/spool/relevo/postfix
+	h_exec "$name" n1 postfix -c /etc/postfix check || h_log "warning: postfix check failed on n1"
+	h_exec "$name" n1 umount /var/spool/relevo
+	site_final_start "$name"
+}
+
+# A node's share of site_mail_setup; again after a boot (fresh mounts, /run).
+site_mail_node() {
+	local name=$1 k=$2
+	h_drbd_standin "$name" "$k"
+	h_exec "$name" "$k" "$(h_drbd_standin_ctl)" up spool > /dev/null
+	mkdir -p "$(h_state "$name")/$k/var-spool/relevo"
+	[ -e "$(h_state "$name")/$k/postfix-configured" ] && return 0
+	# the package installs no main.cf when told "No configuration"
+	touch "$(h_state "$name")/$k/etc-postfix/main.cf"
+	h_exec "$name" "$k" postconf -c /etc/postfix -e \
+		"compatibility_level = 3.6" \
+		"myhostname = $k.relay.test" \
+		"mydomain = relay.test" \
+		"inet_interfaces = all" \
+		"inet_protocols = ipv4" \
+		"mydestination =" \
+		"mynetworks = 127.0.0.0/8 10.99.$(h_subnet "$name").0/24" \
+		"relay_domains = example.org" \
+		"relayhost = [10.99.$(h_subnet "$name").100]:2525" \
+		"queue_directory = /var/spool/relevo/postfix" \
+		"data_directory = /var/lib/postfix" \
+		"maillog_file = /var/log/postfix.log" \
+		"smtpd_banner = \$myhostname ESMTP" \
+		"minimal_backoff_time = 2s" \
+		"maximal_backoff_time = 4s" \
+		"queue_run_delay = 2s" \
+		"smtp_connect_timeout = 2s"
+	h_exec "$name" "$k" postconf -c /etc/postfix -F '*/*/chroot = n'
+	touch "$(h_state "$name")/$k/postfix-configured"
+}
+
+# site_conf_mail NAME: relevo.conf for the group spool -> mta -> vip.
+site_conf_mail() {
+	local name=$1 dev
+	dev=$(h_exec "$name" n1 "$(h_drbd_standin_ctl)" device spool)
+	cat > "$(site_conf_path "$name")" <<-EOF
+	# relevo.conf written by the test harness for mail site $name
+	[site]
+	name = $name
+	fencing = off
+
+	[node n1]
+	id = 1
+
+	[node n2]
+	id = 2
+
+	[daemon]
+	state-interval = 1s
+	peer-wait = 3s
+	state-dir = /var/spool/relevod
+	ocf-root = $(site_ocf_root "$name")
+
+	[resource spool]
+	agent = ocf:relevo:spool
+	param.drbd_resource = spool
+	param.device = $dev
+	param.mount_point = /var/spool/relevo
+	param.fstype = none
+	param.mount_options = bind
+	param.mta_config_dir = /etc/postfix
+	monitor-interval = 5s
+
+	[resource mta]
+	agent = ocf:relevo:mta
+	param.config_dir = /etc/postfix
+	param.spool_dir = /var/spool/relevo
+	param.probe = $RELEVO_BUILDDIR/agent/tools/relevo-probe
+	param.probe_timeout_ms = 2000
+	start-timeout = 30s
+	stop-timeout = 30s
+	monitor-interval = 2s
+	monitor-level = 10
+	migration-threshold = 0
+
+	[resource vip]
+	agent = ocf:heartbeat:IPaddr2
+	param.ip = $(site_vip "$name")
+	param.cidr_netmask = 24
+	param.nic = eth0
+	monitor-interval = 5s
+	EOF
+}
+
+# Power a mail node off: DRBD on the survivor would see its peer gone; the
+# stand-in is told so (the powered-off node cannot say it itself).
+site_poweroff() {
+	h_poweroff "$1" "$2"
+	RELEVO_DRBD_STANDIN_DIR=$(h_state "$1")/drbd "$(h_drbd_standin_ctl)" --node "$2" down spool > /dev/null
 }
 
 # relevod (foreground, logging to /var/log/relevod.out in the node) and the
