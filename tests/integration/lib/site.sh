@@ -181,6 +181,26 @@ site_conf_mail() {
 	EOF
 }
 
+# Which node's Postfix answers SMTP on the floating IP (port 25): the first
+# label of the host name in its banner.
+site_mta_banner() {
+	local line
+	line=$(h_exec "$1" client timeout 3 nc -w 2 "$(site_vip "$1")" 25 < /dev/null 2> /dev/null | head -n 1)
+	line=${line#220 }
+	echo "${line%%.*}"
+}
+t_mta_is() { [ "$(site_mta_banner "$1")" = "$2" ]; }
+
+# site_send NAME ID: a sending MTA (swaks in the client) relays a message
+# with Message-ID <ID> through the floating IP; prints the server's reply to
+# the end of DATA ("<-  250 2.0.0 Ok: queued as ...").
+site_send() {
+	h_exec "$1" client swaks --server "$(site_vip "$1")" --port 25 \
+		--from sender@sender.test --to user@example.org \
+		--header "Message-ID: <$2>" --header "Subject: relevo test $2" \
+		--timeout 10 2>&1 | grep -E '^<[-~] +[0-9]{3} ' | tail -n 2 | head -n 1 || true
+}
+
 # Power a mail node off: DRBD on the survivor would see its peer gone; the
 # stand-in is told so (the powered-off node cannot say it itself).
 site_poweroff() {
