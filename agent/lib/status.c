@@ -282,7 +282,7 @@ emit_text(FILE *f, json_object *st)
 	print_mta(f, get(st, "mta"));
 	fprintf(f, "\nDecision: %s\n", str_or(st, "why", "-"));
 	if (tl != NULL) {
-		fprintf(f, "\nLast failover:\n");
+		fprintf(f, "\nLast takeover:\n");
 		print_timeline(f, tl, "  ");
 	}
 	return 0;
@@ -455,7 +455,7 @@ rv_history_print(FILE *f, json_object *h, const char *format)
 		fprintf(f, "  %s  %-11s -> %-11s %s\n", when, str_or(e, "from", "?"),
 			str_or(e, "to", "?"), str_or(e, "cause", ""));
 	}
-	fprintf(f, "\nFailover timelines:\n");
+	fprintf(f, "\nTakeover timelines:\n");
 	for (i = 0; i < count(tls); i++)
 		print_timeline(f, at(tls, i), "  ");
 	if (count(tls) == 0)
