@@ -21,7 +21,27 @@ site_conf_path() { echo "$(h_state "$1")/relevo.conf"; }
 # the same for both nodes) with the floating IP as its only resource.
 site_conf() {
 	local name=$1 extra=${2:-}
-	cat > "$(site_conf_path "$name")" <<-EOF
+	{
+		site_conf_head "$name" "$extra"
+		cat <<-EOF
+	[resource vip]
+	agent = ocf:heartbeat:IPaddr2
+	param.ip = $(site_vip "$name")
+	param.cidr_netmask = 24
+	param.nic = eth0
+	start-timeout = 10s
+	stop-timeout = 10s
+	monitor-interval = 2s
+	monitor-timeout = 10s
+	EOF
+	} > "$(site_conf_path "$name")"
+}
+
+# The part of every test site's relevo.conf before its resources: the site
+# (fencing off: this tier has no fencing yet), its two nodes, the daemon.
+site_conf_head() {
+	local name=$1 extra=${2:-}
+	cat <<-EOF
 	# relevo.conf written by the test harness for site $name
 	[site]
 	name = $name
@@ -37,17 +57,9 @@ site_conf() {
 	[daemon]
 	state-interval = 1s
 	peer-wait = 3s
-	state-dir = /var/spool/relevo
+	state-dir = /var/spool/relevod
+	ocf-root = $(site_ocf_root "$name")
 
-	[resource vip]
-	agent = ocf:heartbeat:IPaddr2
-	param.ip = $(site_vip "$name")
-	param.cidr_netmask = 24
-	param.nic = eth0
-	start-timeout = 10s
-	stop-timeout = 10s
-	monitor-interval = 2s
-	monitor-timeout = 10s
 	EOF
 }
 
@@ -132,24 +144,9 @@ site_mail_node() {
 site_conf_mail() {
 	local name=$1 dev
 	dev=$(h_exec "$name" n1 "$(h_drbd_standin_ctl)" device spool)
-	cat > "$(site_conf_path "$name")" <<-EOF
-	# relevo.conf written by the test harness for mail site $name
-	[site]
-	name = $name
-	fencing = off
-
-	[node n1]
-	id = 1
-
-	[node n2]
-	id = 2
-
-	[daemon]
-	state-interval = 1s
-	peer-wait = 3s
-	state-dir = /var/spool/relevod
-	ocf-root = $(site_ocf_root "$name")
-
+	{
+		site_conf_head "$name"
+		cat <<-EOF
 	[resource spool]
 	agent = ocf:relevo:spool
 	param.drbd_resource = spool
@@ -179,6 +176,7 @@ site_conf_mail() {
 	param.nic = eth0
 	monitor-interval = 5s
 	EOF
+	} > "$(site_conf_path "$name")"
 }
 
 # Which node's Postfix answers SMTP on the floating IP (port 25): the first
@@ -279,3 +277,38 @@ site_vip_holders() {
 
 t_role_is() { [ "$(site_role "$1" "$2")" = "$3" ]; }
 t_banner_is() { [ "$(site_banner "$1")" = "$2" ]; }
+
+# ---------------------------------------------------------------- observer
+
+# site_observe_start NAME: sample every 100 ms (for at most 300 s) which
+# nodes have the floating IP configured, into $(site_samples NAME), one line
+# "MS NODE..." per sample, read from outside the nodes. site_observe_stop
+# ends it; site_dual_samples counts the samples with two holders.
+site_samples() { echo "$(h_state "$1")/vip-samples"; }
+site_observe_start() {
+	local name=$1
+	touch "$(h_state "$name")/observe"
+	site__observe "$name" &
+	SITE_OBSERVER=$!
+}
+site__observe() {
+	local name=$1 k out vip flag samples
+	vip=$(site_vip "$name")
+	flag=$(h_state "$name")/observe
+	samples=$(site_samples "$name")
+	for _ in $(seq 1 3000); do
+		[ -e "$flag" ] || return 0
+		out=""
+		for k in $(h_nodes "$name"); do
+			ip -n "$(h_node_ns "$name" "$k")" -4 -o addr show dev eth0 2> /dev/null |
+				grep -q " $vip/" && out="$out $k"
+		done
+		echo "$(h_now_ms)$out" >> "$samples"
+		sleep 0.1
+	done
+}
+site_observe_stop() {
+	rm -f "$(h_state "$1")/observe"
+	wait "$SITE_OBSERVER" || true
+}
+site_dual_samples() { awk 'NF > 2' "$(site_samples "$1")" | wc -l; }
