@@ -243,18 +243,12 @@ child_finish_if_complete(struct rv_child *c)
 	child_free(c);
 }
 
-struct linger {
-	int fd;
-	qb_loop_timer_handle timer;
-};
-
+/* The lingering descriptor travels in the timer's data pointer: nothing is
+ * allocated that a loop destroyed before the timer fires would lose. */
 static void
 linger_expired(void *data)
 {
-	struct linger *l = data;
-
-	close(l->fd);
-	free(l);
+	close((int)(intptr_t)data);
 }
 
 /* After the exit: read what the pipe holds; at EOF close it, else keep it
@@ -262,7 +256,8 @@ linger_expired(void *data)
 static void
 stream_linger(struct rv_child *c, struct child_stream *s)
 {
-	struct linger *l;
+	qb_loop_timer_handle th;
+	void *fd;
 
 	if (s->fd < 0)
 		return;
@@ -271,14 +266,11 @@ stream_linger(struct rv_child *c, struct child_stream *s)
 		return;
 	}
 	(void)qb_loop_poll_del(c->loop, s->fd);
-	l = calloc(1, sizeof(*l));
-	if (l == NULL)
-		abort();
-	l->fd = s->fd;
+	fd = (void *)(intptr_t)s->fd;
 	s->fd = -1;
-	if (qb_loop_timer_add(c->loop, QB_LOOP_LOW, CHILD_LINGER_MS * QB_TIME_NS_IN_MSEC, l,
-			      linger_expired, &l->timer) != 0)
-		linger_expired(l);
+	if (qb_loop_timer_add(c->loop, QB_LOOP_LOW, CHILD_LINGER_MS * QB_TIME_NS_IN_MSEC, fd,
+			      linger_expired, &th) != 0)
+		linger_expired(fd);
 }
 
 /* waitid() without waiting. Returns 1 when the child has exited and fills
