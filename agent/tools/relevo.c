@@ -86,7 +86,8 @@ request(json_object *req)
 	if (c == NULL) {
 		fprintf(stderr, "relevo: cannot reach relevod: %s%s\n", strerror(errno),
 			errno == EACCES || errno == EPERM
-				? " (root or membership of group " RV_IPC_GROUP " is needed)" : "");
+				? " (root or membership of group " RV_IPC_GROUP " is needed)"
+				: " (is relevod running on this node?)");
 		return NULL;
 	}
 	if (qb_ipcc_auth_get(c, &pid, &uid, &gid) != 0 || uid != 0) {
