@@ -24,6 +24,7 @@
 #include <qb/qblog.h>
 
 #include "ctx.h"
+#include "ipc_parse.h"
 #include "ipc_proto.h"
 
 #define CONN_READ 1
@@ -224,38 +225,15 @@ static int32_t
 ipc_msg(qb_ipcs_connection_t *c, void *data, size_t size)
 {
 	struct rv_ctx *ctx = ctx_of(c);
-	const struct qb_ipc_request_header *h = data;
-	struct json_tokener *tok;
-	json_object *req = NULL, *cmd;
-	size_t len;
-	char *text;
+	json_object *req;
+	const char *cmd, *why;
 
-	if (size < sizeof(*h) || h->id != RV_IPC_REQUEST || h->size < 0 ||
-	    (size_t)h->size != size || size > RV_IPC_MAX_MSG) {
-		bad_request(ctx, c, "bad request header");
+	if (rv_ipc_parse_request(data, size, &req, &cmd, &why) < 0) {
+		bad_request(ctx, c, why);
 		return 0;
 	}
-	len = size - sizeof(*h);
-	text = calloc(1, len + 1);
-	if (text == NULL)
-		abort();
-	memcpy(text, (const char *)data + sizeof(*h), len);
-	tok = json_tokener_new_ex(RV_IPC_JSON_DEPTH);
-	if (tok == NULL)
-		abort();
-	/* stop at the first NUL: what follows it is not part of the request */
-	req = json_tokener_parse_ex(tok, text, (int)strnlen(text, len));
-	if (req == NULL || json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(req, json_type_object))
-		bad_request(ctx, c, "request is not a JSON object");
-	else if (!json_object_object_get_ex(req, "command", &cmd) ||
-		 !json_object_is_type(cmd, json_type_string))
-		bad_request(ctx, c, "request has no \"command\"");
-	else
-		command(ctx, c, req, json_object_get_string(cmd));
+	command(ctx, c, req, cmd);
 	json_object_put(req);
-	json_tokener_free(tok);
-	free(text);
 	return 0;
 }
 
