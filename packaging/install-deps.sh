@@ -26,16 +26,20 @@ tests="pacemaker pacemaker-cli-utils nftables iproute2 procps psmisc util-linux
 	swaks iputils-ping iputils-arping netcat-openbsd libxml2-utils shellcheck jq
 	bind9 bind9-dnsutils corosync-qnetd keepalived
 	qemu-system-x86 debootstrap gnuplot-nox spin clang valgrind"
+# Packaging (packaging/build-deb.sh, tests/package.sh): the Debian package
+# build and its lint, the man pages of the OCF agents (xsltproc), and rpm for
+# checking that the spec file parses (rpmspec -P; nothing is built with it).
+packaging="debhelper dpkg-dev fakeroot lintian xsltproc man-db rpm"
 
 export DEBIAN_FRONTEND=noninteractive
 # Postfix asks how to configure itself; the tests write their own main.cf.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 
 # shellcheck disable=SC2086  # the lists are meant to split into words
-have=$( (dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $build $run $tests 2>/dev/null || true) |
+have=$( (dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $build $run $tests $packaging 2>/dev/null || true) |
 	awk '$1 == "ii" { print $2 }' | sort -u)
 # shellcheck disable=SC2086
-want=$(printf '%s\n' $build $run $tests | sort -u)
+want=$(printf '%s\n' $build $run $tests $packaging | sort -u)
 need=$(comm -23 <(echo "$want") <(echo "$have"))
 if [ -z "$need" ]; then
 	echo "install-deps.sh: all packages present"
