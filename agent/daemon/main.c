@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <qb/qblog.h>
@@ -39,6 +40,7 @@ usage(FILE *f)
 		"  -c, --config FILE   configuration file (default %s)\n"
 		"  -t, --test          check the configuration and exit\n"
 		"  -f, --foreground    stay in the foreground and log to stderr too\n"
+		"                      (not when stderr is the journal: syslog goes there)\n"
 		"  -d, --debug         log debug messages\n"
 		"  -V, --version       print the version and exit\n"
 		"  -h, --help          this help\n",
@@ -68,6 +70,24 @@ on_usr1(int32_t sig, void *data)
 
 	qb_log(LOG_NOTICE, "SIGUSR1: blackbox %s", rc == 0 ? "written" : strerror(-rc));
 	return 0;
+}
+
+/*
+ * Whether stderr is systemd's journal stream (JOURNAL_STREAM names its device
+ * and inode): then syslog reaches the journal already and logging to stderr
+ * too would write every line twice.
+ */
+static int
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
 static int
@@ -135,7 +155,7 @@ main(int argc, char **argv)
 		rc = RELEVOD_ERROR;
 		goto done;
 	}
-	rv_log_init("relevod", fg, 1, debug);
+	rv_log_init("relevod", fg && !stderr_is_journal(), 1, debug);
 	rv_log_blackbox(ctx.cfg->state_dir, "relevod");
 	qb_log(LOG_NOTICE, "relevod %s starting: site %s, configuration %s", PACKAGE_VERSION,
 	       ctx.cfg->site, path);
