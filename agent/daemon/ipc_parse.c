@@ -17,7 +17,7 @@ int
 rv_ipc_parse_request(const void *data, size_t size, json_object **req,
 		     const char **cmd, const char **why)
 {
-	const struct qb_ipc_request_header *h = data;
+	struct qb_ipc_request_header h;
 	struct json_tokener *tok;
 	json_object *o = NULL, *c;
 	size_t len;
@@ -26,16 +26,22 @@ rv_ipc_parse_request(const void *data, size_t size, json_object **req,
 
 	*req = NULL;
 	*cmd = NULL;
-	if (size < sizeof(*h) || h->id != RV_IPC_REQUEST || h->size < 0 ||
-	    (size_t)h->size != size || size > RV_IPC_MAX_MSG) {
+	if (size < sizeof(h)) {
 		*why = "bad request header";
 		return -EBADMSG;
 	}
-	len = size - sizeof(*h);
+	/* copied out: data need not be aligned as the struct is */
+	memcpy(&h, data, sizeof(h));
+	if (h.id != RV_IPC_REQUEST || h.size < 0 || (size_t)h.size != size ||
+	    size > RV_IPC_MAX_MSG) {
+		*why = "bad request header";
+		return -EBADMSG;
+	}
+	len = size - sizeof(h);
 	text = calloc(1, len + 1);
 	if (text == NULL)
 		abort();
-	memcpy(text, (const char *)data + sizeof(*h), len);
+	memcpy(text, (const char *)data + sizeof(h), len);
 	tok = json_tokener_new_ex(RV_IPC_JSON_DEPTH);
 	if (tok == NULL)
 		abort();

@@ -77,6 +77,28 @@ START_TEST(text_after_nul_ignored)
 }
 END_TEST
 
+/* Found by fuzz_ipc: the header was read through a cast of the caller's
+ * pointer, which UBSan refuses when it is not 8-byte aligned as the
+ * struct is; a request is bytes, wherever they lie. */
+START_TEST(unaligned_request)
+{
+	static const char body[] = "{\"command\": \"status\"}";
+	_Alignas(8) unsigned char buf[256];
+	json_object *req;
+	const char *cmd, *why;
+	size_t off, n;
+
+	for (off = 1; off < 8; off++) {
+		n = good(buf + off, sizeof(buf) - off, body, sizeof(body) - 1);
+		ck_assert_int_eq(rv_ipc_parse_request(buf + off, n, &req, &cmd, &why), 0);
+		ck_assert_str_eq(cmd, "status");
+		json_object_put(req);
+		buf[off] ^= 0xff; /* a wrong id */
+		refused(buf + off, n, "bad request header");
+	}
+}
+END_TEST
+
 START_TEST(bad_headers_refused)
 {
 	struct qb_ipc_request_header h;
@@ -147,6 +169,7 @@ ipc_suite(void)
 
 	tcase_add_test(tc, status_request);
 	tcase_add_test(tc, text_after_nul_ignored);
+	tcase_add_test(tc, unaligned_request);
 	tcase_add_test(tc, bad_headers_refused);
 	tcase_add_test(tc, bad_bodies_refused);
 	tcase_add_test(tc, oversized_refused);
