@@ -105,8 +105,12 @@ rv_mta_count_queue(const char *text, unsigned counts[RV_QUEUE_COUNT], int64_t no
 				n++;
 				if (q == RV_QUEUE_DEFERRED &&
 				    json_object_object_get_ex(o, "arrival_time", &v)) {
-					int64_t age = now_s - json_object_get_int64(v);
+					int64_t at = json_object_get_int64(v), age;
 
+					/* postqueue's number, not ours: an age that
+					 * does not fit is the largest (or no age) */
+					if (__builtin_sub_overflow(now_s, at, &age))
+						age = at < 0 ? INT64_MAX : INT64_MIN;
 					if (age > *oldest_s)
 						*oldest_s = age;
 				}

@@ -5,6 +5,7 @@
 #include "autoconf.h"
 
 #include <check.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "health.h"
@@ -48,6 +49,26 @@ START_TEST(empty_queue)
 }
 END_TEST
 
+/* Found by fuzz_queue: an arrival time so far in the past that now minus it
+ * does not fit in an int64_t (UBSan: signed integer overflow; unchecked, the
+ * age wrapped negative and the message looked young). Such an age is the
+ * largest there is; a time far in the future is no age at all. */
+START_TEST(absurd_arrival_times)
+{
+	static const char text[] =
+		"{\"queue_name\": \"deferred\", \"arrival_time\": -9223372036854775808}\n"
+		"{\"queue_name\": \"deferred\", \"arrival_time\": 9223372036854775807}\n";
+	unsigned c[RV_QUEUE_COUNT];
+	int64_t oldest = 0;
+
+	ck_assert_uint_eq(rv_mta_count_queue(text, c, 2000, &oldest), 2);
+	ck_assert_uint_eq(c[RV_QUEUE_DEFERRED], 2);
+	ck_assert_int_eq(oldest, INT64_MAX);
+	ck_assert_uint_eq(rv_mta_count_queue(text + 65, c, -2000, &oldest), 1);
+	ck_assert_int_eq(oldest, -1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -58,6 +79,7 @@ main(void)
 
 	tcase_add_test(tc, counts_each_queue);
 	tcase_add_test(tc, empty_queue);
+	tcase_add_test(tc, absurd_arrival_times);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
