@@ -246,6 +246,7 @@ h_down() {
 	local name=$1 st k ns pidns="" left
 	st=$(h_state "$name")
 	[ -d "$st" ] || return 0
+	h_fence_broker_stop "$name" # first: it could boot a node again
 	for k in $(cat "$st/nodes" 2> /dev/null) client; do
 		if h_pid_alive "$st/$k/init.pid"; then
 			pidns="$pidns $(readlink "/proc/$(cut -d' ' -f1 "$st/$k/init.pid")/ns/pid")"
@@ -455,6 +456,53 @@ h_heal() {
 	for k in $(h_nodes "$name") client; do
 		! h_pid_alive "$(h_state "$name")/$k/init.pid" || ip -n "$name-sw" link set "$k" up
 	done
+}
+
+# ---------------------------------------------------------------- fence broker
+
+# h_fence_broker_start NAME: start the cluster's fence broker on the host
+# (lib/fence-broker.sh): it listens on $(h_fence_socket NAME), which the nodes
+# see, and powers nodes off and on for the harness fence agent
+# (tests/fence_harness) run inside a node. One per cluster; h_down stops it.
+h_fence_broker_start() {
+	local name=$1 st
+	st=$(h_state "$name")
+	[ -d "$st" ] || { h_die "no cluster $name"; return 1; }
+	if h_pid_alive "$st/fence-broker.pid"; then
+		h_die "the fence broker of $name already runs"
+		return 1
+	fi
+	rm -f "$st/fence-broker.pid" "$st/fence.sock"
+	# a session of its own: h_fence_broker_stop ends its process group
+	RELEVO_HARNESS_ROOT=$RELEVO_HARNESS_ROOT setsid bash "$H_LIBDIR/fence-broker.sh" "$name" \
+		< /dev/null >> "$st/fence-broker.log" 2>&1 &
+	disown # its end (killed) is no news for the test's output
+	if ! h_wait 5 0.02 test -S "$st/fence.sock" || ! h_pid_alive "$st/fence-broker.pid"; then
+		h_die "the fence broker of $name did not start (see $st/fence-broker.log)"
+		return 1
+	fi
+	h_debug "fence broker of $name listening on $st/fence.sock"
+}
+
+# The fence broker's socket, for the fence agent's socket= option.
+h_fence_socket() { printf '%s/fence.sock' "$(h_state "$1")"; }
+
+# h_fence_broker_stop NAME: end the broker and its listener (its process
+# group, by the pid it recorded, if that process is still the broker).
+h_fence_broker_stop() {
+	local name=$1 st pid _
+	st=$(h_state "$name")
+	if h_pid_alive "$st/fence-broker.pid"; then
+		read -r pid _ < "$st/fence-broker.pid"
+		kill -KILL -- "-$pid" 2> /dev/null || kill -KILL "$pid" 2> /dev/null || true
+		h_wait 5 0.02 h_not h_pid_alive "$st/fence-broker.pid" ||
+			h_log "warning: the fence broker of $name did not die"
+	fi
+	if [ -n "${H_KEEP_LOGS:-}" ] && [ -f "$st/fence-broker.log" ]; then
+		mkdir -p "$H_KEEP_LOGS/$name"
+		cp -a "$st/fence-broker.log" "$H_KEEP_LOGS/$name/" 2> /dev/null || true
+	fi
+	rm -f "$st/fence-broker.pid" "$st/fence.sock"
 }
 
 # ---------------------------------------------------------------- DRBD stand-in
