@@ -805,6 +805,52 @@ START_TEST(reboot_and_no_status_skip_the_confirm)
 }
 END_TEST
 
+START_TEST(method_that_cannot_start)
+{
+	struct harness h;
+	struct opts o2 = { .n = 0 };
+	struct rv_fence_method m[2];
+	struct rv_fence_request r;
+	struct rv_param big;
+	struct call c;
+	struct peer p;
+	char name[] = "blob";
+	char *value;
+
+	/* options that do not fit the agent's stdin (child.c's limit) */
+	value = malloc(100 * 1024);
+	ck_assert_ptr_nonnull(value);
+	memset(value, 'x', 100 * 1024 - 1);
+	value[100 * 1024 - 1] = '\0';
+	big.name = name;
+	big.value = value;
+	harness_init(&h);
+	memset(&r, 0, sizeof(r));
+	r.agent = AGENT;
+	r.options = &big;
+	r.n_options = 1;
+	r.action = RV_FENCE_ACTION_OFF;
+	r.timeout_ms = 1000;
+	ck_assert_int_eq(call_start(&h, &c, &r, NULL), -E2BIG);
+	harness_fini(&h);
+
+	/* as a method: recorded as failed, the next one tried from the loop
+	 * (done is never called from inside rv_fence_peer) */
+	method_init(&m[0], "huge", &o2);
+	m[0].options = &big;
+	m[0].n_options = 1;
+	method_init(&m[1], "plain", &o2);
+	m[1].no_status = 1;
+	peer_one(&p, NULL, m, 2);
+	ck_assert_int_eq(p.fenced, 1);
+	ck_assert_str_eq(p.method, "plain");
+	ck_assert_uint_eq(p.n_attempts, 2);
+	ck_assert_int_eq(p.attempts[0].outcome, RV_FENCE_FAILED);
+	ck_assert_str_eq(p.attempts[0].detail, "cannot run " AGENT ": Argument list too long");
+	free(value);
+}
+END_TEST
+
 START_TEST(bad_peer_requests_refused)
 {
 	struct harness h;
@@ -1074,6 +1120,7 @@ fence_suite(void)
 	tcase_add_test(levels, levels_fall_through);
 	tcase_add_test(levels, every_failure_reported);
 	tcase_add_test(levels, reboot_and_no_status_skip_the_confirm);
+	tcase_add_test(levels, method_that_cannot_start);
 	tcase_add_test(levels, bad_peer_requests_refused);
 	tcase_add_test(levels, cancel_peer);
 	tcase_set_timeout(levels, 20);
