@@ -47,7 +47,8 @@ deb=$(ls "$tmp"/out/relevo_"$version"-*_*.deb)
 echo "built $(basename "$deb") in $(($(date +%s) - t0)) s"
 
 # ------------------------------------------------------------ lint
-lintian --no-tag-display-limit "$deb" > "$tmp/lintian.out" 2>&1 || true
+mkdir -p "$tmp/lintian-tmp" # lintian leaves temp files (mldbm-elf-*) in TMPDIR
+TMPDIR=$tmp/lintian-tmp lintian --no-tag-display-limit "$deb" > "$tmp/lintian.out" 2>&1 || true
 sed -n '/^[EWI]: /s/^/  lintian: /p' "$tmp/lintian.out"
 errors=$(grep -c '^E: ' "$tmp/lintian.out" || true)
 echo "lintian: $errors error(s), $(grep -c '^W: ' "$tmp/lintian.out" || true) warning(s)"
