@@ -24,16 +24,11 @@
 #include <qb/qbloop.h>
 
 #include "child.h"
+#include "loop_harness.h"
 #include "util.h"
 
 #define SAFETY_MS 5000
-
-struct harness {
-	qb_loop_t *loop;
-	unsigned pending;            /* children whose done has not come */
-	int expired;                 /* the safety timer fired */
-	qb_loop_timer_handle safety;
-};
+#define harness_init(h) harness_start((h), SAFETY_MS, 0)
 
 struct outcome {
 	struct harness *h;
@@ -80,45 +75,6 @@ vec_free(char **v)
 	for (i = 0; v != NULL && v[i] != NULL; i++)
 		free(v[i]);
 	free(v);
-}
-
-static void
-safety_expired(void *data)
-{
-	struct harness *h = data;
-
-	h->safety = 0;
-	h->expired = 1;
-	qb_loop_stop(h->loop);
-}
-
-static void
-harness_init(struct harness *h)
-{
-	memset(h, 0, sizeof(*h));
-	h->loop = qb_loop_create();
-	ck_assert_ptr_nonnull(h->loop);
-	ck_assert_int_eq(qb_loop_timer_add(h->loop, QB_LOOP_LOW,
-					   SAFETY_MS * QB_TIME_NS_IN_MSEC, h,
-					   safety_expired, &h->safety), 0);
-}
-
-/* Run until every spawned child has reported (or the safety timer fires). */
-static void
-harness_run(struct harness *h)
-{
-	if (h->pending > 0)
-		qb_loop_run(h->loop);
-	ck_assert_msg(!h->expired, "a child did not report within %d ms", SAFETY_MS);
-}
-
-static void
-harness_fini(struct harness *h)
-{
-	if (h->safety != 0)
-		(void)qb_loop_timer_del(h->loop, h->safety);
-	qb_loop_destroy(h->loop);
-	h->loop = NULL;
 }
 
 static char *

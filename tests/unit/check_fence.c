@@ -21,61 +21,17 @@
 #include <qb/qbloop.h>
 
 #include "child.h"
+#include "loop_harness.h"
 #include "history.h"
 #include "runner.h"
 #include "util.h"
 
 #define SAFETY_MS 15000
+#define harness_init(h) harness_start((h), SAFETY_MS, 1)
 #define AGENT SRCDIR "/fence-agents/fence_test"
 #define FENCE_DUMMY "/usr/sbin/fence_dummy"
 #define MAX_OPTS 8
 #define MAX_ATTEMPTS 8
-
-struct harness {
-	qb_loop_t *loop;
-	unsigned pending;
-	int expired;
-	qb_loop_timer_handle safety;
-};
-
-static void
-safety_expired(void *data)
-{
-	struct harness *h = data;
-
-	h->safety = 0;
-	h->expired = 1;
-	qb_loop_stop(h->loop);
-}
-
-static void
-harness_init(struct harness *h)
-{
-	memset(h, 0, sizeof(*h));
-	h->loop = qb_loop_create();
-	ck_assert_ptr_nonnull(h->loop);
-	ck_assert_int_eq(qb_loop_timer_add(h->loop, QB_LOOP_LOW,
-					   SAFETY_MS * QB_TIME_NS_IN_MSEC, h,
-					   safety_expired, &h->safety), 0);
-}
-
-static void
-harness_run(struct harness *h)
-{
-	if (h->pending > 0)
-		qb_loop_run(h->loop);
-	ck_assert_msg(!h->expired, "an operation did not report within %d ms", SAFETY_MS);
-}
-
-static void
-harness_fini(struct harness *h)
-{
-	if (h->safety != 0)
-		(void)qb_loop_timer_del(h->loop, h->safety);
-	qb_loop_destroy(h->loop);
-	h->loop = NULL;
-	ck_assert_uint_eq(rv_child_count(), 0);
-}
 
 static void
 stop_loop(void *data)

@@ -19,19 +19,14 @@
 #include <qb/qbloop.h>
 
 #include "child.h"
+#include "loop_harness.h"
 #include "ocf.h"
 #include "util.h"
 
 #define SAFETY_MS 5000
+#define harness_init(h) harness_start((h), SAFETY_MS, 1)
 #define TEST_OCF_ROOT SRCDIR "/agents"
 #define SYSTEM_OCF_ROOT "/usr/lib/ocf"
-
-struct harness {
-	qb_loop_t *loop;
-	unsigned pending;
-	int expired;
-	qb_loop_timer_handle safety;
-};
 
 struct outcome {
 	struct harness *h;
@@ -44,45 +39,6 @@ struct outcome {
 	uint64_t started_ms;
 	uint64_t elapsed_ms;
 };
-
-static void
-safety_expired(void *data)
-{
-	struct harness *h = data;
-
-	h->safety = 0;
-	h->expired = 1;
-	qb_loop_stop(h->loop);
-}
-
-static void
-harness_init(struct harness *h)
-{
-	memset(h, 0, sizeof(*h));
-	h->loop = qb_loop_create();
-	ck_assert_ptr_nonnull(h->loop);
-	ck_assert_int_eq(qb_loop_timer_add(h->loop, QB_LOOP_LOW,
-					   SAFETY_MS * QB_TIME_NS_IN_MSEC, h,
-					   safety_expired, &h->safety), 0);
-}
-
-static void
-harness_run(struct harness *h)
-{
-	if (h->pending > 0)
-		qb_loop_run(h->loop);
-	ck_assert_msg(!h->expired, "an action did not report within %d ms", SAFETY_MS);
-}
-
-static void
-harness_fini(struct harness *h)
-{
-	if (h->safety != 0)
-		(void)qb_loop_timer_del(h->loop, h->safety);
-	qb_loop_destroy(h->loop);
-	h->loop = NULL;
-	ck_assert_uint_eq(rv_child_count(), 0);
-}
 
 static void
 on_done(void *data, const struct rv_ocf_result *res)
