@@ -6,7 +6,16 @@
  *   [site]
  *   name = relay-a                ; required; CPG group is relevo.<name>
  *   preferred-node = n1           ; optional; must name a [node]
- *   fencing = off                 ; required; "off" is the only value for now
+ *   fencing = on                  ; required; "on" (needs a [fence NAME] or a
+ *                                 ;   [watchdog]) or "off" (lab only: UNSAFE)
+ *   fence-delay = 5s              ; the standby delays fencing the node that
+ *                                 ;   holds the site by this (0..60s), so the
+ *                                 ;   holder wins a fence race
+ *   agent-lost-grace = 10s        ; a peer whose relevod is gone while its
+ *                                 ;   node stays a member and may hold the
+ *                                 ;   site is fenced after this (1s..600s)
+ *   witness = none                ; "none" or "qdevice": corosync-qdevice gives
+ *                                 ;   the third vote (checked against cmap)
  *
  *   [node n1]                     ; exactly two [node NAME] sections
  *   id = 1                        ; corosync nodeid, 1..UINT32_MAX, distinct
@@ -27,6 +36,28 @@
  *   monitor-level = 0             ;   migration-threshold 3
  *   migration-threshold = 3       ; failures restarted in place before the
  *                                 ;   site moves to the peer (0 = move at once)
+ *
+ *   [fence NAME]                  ; a fencing method (a level); tried in file
+ *                                 ;   order until one confirms the peer off
+ *   agent = fence_ipmilan         ; required; absolute path, or a name looked
+ *                                 ;   up in /usr/sbin
+ *   target = n2                   ; optional: used only to fence that node
+ *                                 ;   (a device per node); default: both
+ *   action = off                  ; "off" (then status must say off) or "reboot"
+ *   no-status = no                ; yes: the agent cannot report status,
+ *                                 ;   trust off's exit code
+ *   timeout = 20s                 ; per agent run (1s..300s)
+ *   option.ip = 192.0.2.1         ; written to the agent's stdin as ip=...;
+ *                                 ;   any number of option.NAME
+ *   secrets-file = /etc/relevo/ipmi-n2.secret
+ *                                 ; optional: more "name=value" lines
+ *                                 ;   (passwords); refused if group- or
+ *                                 ;   world-accessible or not a regular file
+ *
+ *   [watchdog]                    ; optional: self-fencing
+ *   device = /dev/watchdog        ; default /dev/watchdog
+ *   timeout = 10s                 ; the device's timeout (2s..120s)
+ *   interval = 2s                 ; feed period, < timeout / 2
  *
  * Comments: a line starting with ';' or '#', or ' ;' after a value. Lines
  * are at most 197 characters; names at most 63 ([A-Za-z0-9_.-]); at most 16
@@ -67,6 +98,33 @@ struct rv_resource_cfg {
 	int line;                     /* line of the section header */
 };
 
+/* One fencing method, [fence NAME]. */
+struct rv_fence_cfg {
+	char *name;
+	char *agent;                  /* absolute path after lookup */
+	char *target;                 /* node name, or NULL: either node */
+	int reboot;                   /* action = reboot */
+	int no_status;
+	uint64_t timeout_ms;
+	struct rv_param *options;     /* option.NAME in file order, then the
+				       * secrets file's lines in its order */
+	size_t n_options;
+	char *secrets_file;           /* NULL: none */
+	int line;
+};
+
+struct rv_watchdog_cfg {
+	int enabled;                  /* a [watchdog] section exists */
+	char *device;
+	uint64_t timeout_ms;
+	uint64_t interval_ms;
+};
+
+enum rv_witness {
+	RV_WITNESS_NONE = 0,
+	RV_WITNESS_QDEVICE,
+};
+
 struct rv_node_cfg {
 	char *name;
 	uint32_t id;
@@ -80,6 +138,12 @@ struct rv_config {
 	size_t n_nodes;                /* always 2 in a loaded model */
 	char *preferred_node;          /* NULL: none */
 	int fencing_off;               /* "fencing = off" */
+	uint64_t fence_delay_ms;
+	uint64_t agent_lost_grace_ms;
+	int witness;                   /* enum rv_witness */
+	struct rv_fence_cfg *fences;   /* methods in file order */
+	size_t n_fences;
+	struct rv_watchdog_cfg watchdog;
 	uint64_t state_interval_ms;
 	uint64_t peer_wait_ms;
 	char *ocf_root;
@@ -110,6 +174,11 @@ const struct rv_node_cfg *rv_config_node_by_name(const struct rv_config *cfg, co
 
 /* The other node of the site, given one node's id; NULL if id is not a node. */
 const struct rv_node_cfg *rv_config_peer_of(const struct rv_config *cfg, uint32_t id);
+
+/* The fencing methods that apply to the node named target, in order:
+ * fills out[] (up to max) and returns how many apply. */
+size_t rv_config_fences_for(const struct rv_config *cfg, const char *target,
+			    const struct rv_fence_cfg **out, size_t max);
 
 /* digest as 64 lower-case hex digits plus NUL. */
 void rv_config_digest_hex(const struct rv_config *cfg, char out[2 * RV_DIGEST_LEN + 1]);

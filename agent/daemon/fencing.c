@@ -1,0 +1,4 @@
+/* fencing.c — being written */
+#include "autoconf.h"
+
+#include "fencing.h"

@@ -1,0 +1,6 @@
+/* Being written: skipped until then. */
+int
+main(void)
+{
+	return 77;
+}
