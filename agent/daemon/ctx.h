@@ -12,6 +12,7 @@
 
 #include "cluster.h"
 #include "config.h"
+#include "fencing.h"
 #include "fsm.h"
 #include "health.h"
 #include "journal.h"
@@ -27,6 +28,7 @@ struct rv_ctx {
 	struct rv_group group;
 	struct rv_journal journal;
 	struct rv_mta_health health;
+	struct rv_fencing fencing;        /* fencing.c; .history for fence-history */
 	qb_ipcs_service_t *ipcs;
 	gid_t ipc_gid;               /* the read-only group, (gid_t)-1 if absent */
 
