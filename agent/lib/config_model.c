@@ -136,6 +136,16 @@ done:
 	return rc;
 }
 
+/* Option values may be passwords from a secrets file: gone before free. */
+static void
+wipe_free(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
 void
 rv_config_free(struct rv_config *cfg)
 {
@@ -157,6 +167,21 @@ rv_config_free(struct rv_config *cfg)
 		free(r->type);
 	}
 	free(cfg->resources);
+	for (i = 0; cfg->fences != NULL && i < cfg->n_fences; i++) {
+		struct rv_fence_cfg *f = &cfg->fences[i];
+
+		for (j = 0; f->options != NULL && j < f->n_options; j++) {
+			free(f->options[j].name);
+			wipe_free(f->options[j].value);
+		}
+		free(f->options);
+		free(f->name);
+		free(f->agent);
+		free(f->target);
+		free(f->secrets_file);
+	}
+	free(cfg->fences);
+	free(cfg->watchdog.device);
 	for (i = 0; i < 2; i++)
 		free(cfg->nodes[i].name);
 	free(cfg->path);
@@ -203,6 +228,26 @@ rv_config_peer_of(const struct rv_config *cfg, uint32_t id)
 	if (cfg->nodes[1].id == id)
 		return &cfg->nodes[0];
 	return NULL;
+}
+
+size_t
+rv_config_fences_for(const struct rv_config *cfg, const char *target,
+		     const struct rv_fence_cfg **out, size_t max)
+{
+	size_t i, n = 0;
+
+	if (cfg == NULL || target == NULL)
+		return 0;
+	for (i = 0; i < cfg->n_fences; i++) {
+		const struct rv_fence_cfg *f = &cfg->fences[i];
+
+		if (f->target != NULL && strcmp(f->target, target) != 0)
+			continue;
+		if (n < max && out != NULL)
+			out[n] = f;
+		n++;
+	}
+	return n < max ? n : max;
 }
 
 void
