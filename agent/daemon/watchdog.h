@@ -37,10 +37,21 @@ struct rv_watchdog {
 	uint64_t feeds;
 	int starving;                  /* the predicate said no */
 	const char *starve_why;
+	int use_write;                 /* no WDIOC_KEEPALIVE (a FIFO): write */
+	int magic_close;               /* WDIOF_MAGICCLOSE: 1, 0, -1 unknown */
+	int feed_errno;                /* of the last failed feed; 0: none */
+	uint64_t feed_errors;          /* feeds the predicate allowed that failed */
 };
 
-/* Open cfg->device and arm it with cfg->timeout_ms. 0, or -errno (logged):
- * a node configured for watchdog fencing must not run without one. */
+/* Open cfg->device and arm it with cfg->timeout_ms, feed it once (if the
+ * predicate allows) and start feeding it every cfg->interval_ms from a
+ * QB_LOOP_HIGH timer. 0, or -errno (logged): -ENOENT and the like from
+ * open(), -ENXIO for a FIFO nobody reads, -ENODEV for something that is not
+ * a character device or FIFO, -EINVAL for a config that makes no sense,
+ * -ERANGE for a device whose timeout is longer than the configured one or
+ * not longer than the interval. A device opened before a failure is
+ * disarmed again. A node configured for watchdog fencing must not run
+ * without one. */
 int rv_watchdog_open(struct rv_watchdog *wd, const struct rv_watchdog_cfg *cfg,
 		     qb_loop_t *loop, rv_watchdog_may_feed_fn may_feed, void *data);
 
@@ -48,7 +59,8 @@ int rv_watchdog_open(struct rv_watchdog *wd, const struct rv_watchdog_cfg *cfg,
  * change that must take effect at once). */
 void rv_watchdog_tick(struct rv_watchdog *wd);
 
-/* disarm: 1 = magic close (clean exit holding nothing), 0 = leave armed. */
+/* disarm: 1 = magic close (clean exit holding nothing), 0 = leave armed.
+ * Stops the timer; safe to call twice, and after a failed open. */
 void rv_watchdog_close(struct rv_watchdog *wd, int disarm);
 
 #endif
