@@ -91,10 +91,15 @@ fsm_transition(void *data, int from, int to, const char *cause)
 			snprintf(trigger, sizeof(trigger), "%s", cause);
 		}
 		rv_journal_timeline_begin(&ctx->journal, trigger, t0);
-		if (t0 != now)
-			rv_journal_timeline_step(&ctx->journal, "claim granted");
 		if (ctx->cfg->fencing_off && !ctx->fsm.site.peer.member)
 			rv_journal_timeline_step(&ctx->journal, "fence skipped (fencing off)");
+		else if (ctx->fencing.fenced_ms >= t0 && ctx->fencing.fenced_ms != 0)
+			rv_journal_timeline_step_at(&ctx->journal, ctx->fencing.method[0] != '\0' &&
+						    strcmp(ctx->fencing.method, "watchdog") == 0
+						    ? "peer fenced (watchdog wait)" : "peer fenced",
+						    ctx->fencing.fenced_ms);
+		if (t0 != now)
+			rv_journal_timeline_step(&ctx->journal, "claim granted");
 		ctx->handover_ms = 0;
 		ctx->peer_lost_ms = 0;
 	} else if (from == RV_ROLE_PROMOTING) {
@@ -106,7 +111,21 @@ fsm_transition(void *data, int from, int to, const char *cause)
 	}
 }
 
+static void
+fsm_fence(void *data, int delayed)
+{
+	rv_fencing_start(data, delayed);
+}
+
+static void
+fsm_fence_cancel(void *data)
+{
+	rv_fencing_cancel(data);
+}
+
 static const struct rv_fsm_ops fsm_ops = {
+	.fence = fsm_fence,
+	.fence_cancel = fsm_fence_cancel,
 	.send = fsm_send,
 	.probe = fsm_probe,
 	.group_start = fsm_group_start,
@@ -186,6 +205,26 @@ static const struct rv_group_ops group_ops = {
 
 /* ------------------------------------------------------------ timers */
 
+/* The peer's node is a member but its relevod is not in the group: after
+ * agent-lost-grace it may be fenced (its resources may run unmanaged). */
+static void
+grace_check(struct rv_ctx *ctx)
+{
+	const struct rv_site_node *p = &ctx->fsm.site.peer;
+	uint64_t now = rv_now_ms();
+
+	if (!p->member || p->agent) {
+		ctx->peer_agent_missing_ms = 0;
+		return;
+	}
+	if (ctx->peer_agent_missing_ms == 0)
+		ctx->peer_agent_missing_ms = now;
+	if (!ctx->fsm.local.grace_over &&
+	    now - ctx->peer_agent_missing_ms >= ctx->cfg->agent_lost_grace_ms)
+		rv_fsm_event(&ctx->fsm, RV_EV_GRACE_OVER,
+			     "the peer's relevod has been gone for agent-lost-grace");
+}
+
 static void
 state_timer(void *data)
 {
@@ -196,6 +235,7 @@ state_timer(void *data)
 		ctx->fsm.local.health = health;
 	if (ctx->cluster.connected)
 		(void)rv_fsm_broadcast_state(&ctx->fsm);
+	grace_check(ctx);
 	qb_loop_timer_add(ctx->loop, QB_LOOP_MED, ctx->cfg->state_interval_ms * QB_TIME_NS_IN_MSEC,
 			  ctx, state_timer, &ctx->state_timer);
 }
@@ -277,6 +317,7 @@ cl_down(void *data)
 
 	if (!ctx->fsm_ready)
 		return;
+	ctx->cluster_down_ms = rv_now_ms();
 	rv_fsm_quorum(&ctx->fsm, 0);
 	rv_fsm_event(&ctx->fsm, RV_EV_CLUSTER_DOWN, "lost the connection to corosync");
 }
@@ -473,6 +514,9 @@ rv_core_start(struct rv_ctx *ctx)
 	if (rc < 0)
 		return rc;
 	rv_mta_health_init(&ctx->health, ctx->loop, ctx->cfg);
+	rc = rv_fencing_init(ctx);
+	if (rc < 0)
+		return rc;
 	rc = rv_ipc_start(ctx);
 	if (rc < 0)
 		return rc;
@@ -508,6 +552,7 @@ void
 rv_core_stop(struct rv_ctx *ctx)
 {
 	rv_ipc_stop(ctx);
+	rv_fencing_fini(ctx);
 	rv_cluster_stop(&ctx->cluster);
 	rv_mta_health_fini(&ctx->health);
 	rv_group_fini(&ctx->group);

@@ -36,6 +36,9 @@ struct rv_ctx {
 	uint64_t started_ms;
 	uint64_t peer_lost_ms;       /* when the peer node was last lost */
 	uint64_t peer_agent_lost_ms; /* when its relevod was last lost */
+	uint64_t peer_agent_missing_ms; /* since when its node is a member but
+				     * its relevod is not in the group (0: no) */
+	uint64_t cluster_down_ms;    /* when the corosync connection was lost */
 	uint64_t handover_ms;        /* when a switchover or standby began */
 	char handover_why[96];
 

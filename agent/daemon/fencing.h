@@ -58,12 +58,27 @@ struct rv_fencing {
 	uint64_t retry_at_ms;            /* 0: no retry planned */
 	uint64_t fenced_ms;              /* when the peer was last confirmed off */
 	char method[64];                 /* the method that did */
-	char last_error[192];
+	char reason[128];                /* of the operation under way */
+	char last_error[256];
 	struct rv_fencing_req reqs[RV_FENCING_MAX_REQS];
 	size_t n_reqs;
 	struct rv_watchdog wd;
 	int wd_open;
 };
+
+/* Set up (and open the watchdog, when configured: -errno if it cannot be,
+ * and relevod must not run without it). */
+int rv_fencing_init(struct rv_ctx *ctx);
+/* Stop everything; the watchdog is disarmed only when nothing is held. */
+void rv_fencing_fini(struct rv_ctx *ctx);
+
+/* The role machine's ops: fence the peer (after fence-delay if delayed),
+ * or stop doing so. */
+void rv_fencing_start(struct rv_ctx *ctx, int delayed);
+void rv_fencing_cancel(struct rv_ctx *ctx);
+
+/* "idle", "delayed", "running", "watchdog-wait", "failed" (retry planned). */
+const char *rv_fencing_state(const struct rv_ctx *ctx);
 
 /* "fenced", "peer-outdated", "peer-inconsistent", "failed", "refused". */
 const char *rv_fencing_req_outcome_name(enum rv_fencing_req_outcome out);

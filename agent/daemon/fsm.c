@@ -3,18 +3,27 @@
  *
  *              probe done, nothing runs            claim granted
  *  STARTING ────────────────────────▶ STANDBY ───────────────────▶ PROMOTING
- *     │ probe found resources: claim     ▲  ▲                        │    │
- *     │ (granted ▶ PROMOTING,            │  │ start failed,          │    │ rollback
- *     │  denied ▶ DEMOTING)              │  │ rolled back            │    │ failed
- *     │                                  │  └────────────────────────┘    ▼
- *     │                         stopped  │                   started   BLOCKED
- *     │                                  │                        │       ▲
- *     │                               DEMOTING ◀──────────────── ACTIVE   │
- *     │                                  │  standby, switchover,          │
- *     │                                  │  failure, quorum/cluster lost  │
- *     │                                  └──── stop failed ───────────────┘
+ *     │ probe found resources: claim    ▲ ▲ │                        │    │
+ *     │ (granted ▶ PROMOTING,           │ │ │ peer lost or agent     │    │ rollback
+ *     │  denied ▶ DEMOTING)             │ │ │ gone past its grace,   │    │ failed
+ *     │                      fenced or  │ │ ▼ not confirmed off      │    ▼
+ *     │                      not needed │ FENCING ──fence failed──▶ BLOCKED
+ *     │                                 │   ▲                   (retried on a
+ *     │                  start failed,  │   └───── retry ────────  backoff)
+ *     │                  rolled back ───┘                          ▲
+ *     │                         stopped  │           started       │
+ *     │                               DEMOTING ◀──────────────── ACTIVE
+ *     │                                  │  standby, switchover,   (fences a lost
+ *     │                                  │  failure, quorum lost    peer at once,
+ *     │                                  └──── stop failed ──▶ BLOCKED  stays)
  *     └──▶ MAINTENANCE (from any role but PROMOTING/DEMOTING; leaving it
- *          re-probes from STARTING)                FENCING: arrives with fencing
+ *          re-probes from STARTING)
+ *
+ * Fence gate: a node never claims over a peer it cannot see unless fencing
+ * confirmed that peer off (site.c: rv_site_should_claim), with fencing = off
+ * the only exception. The standby fences before it claims (FENCING), the
+ * holder fences a lost peer at once and keeps serving; the standby waits
+ * fence-delay first when racing the holder, so the holder wins.
  *
  * Only the table acts. A (role, event) pair with no row is a bug: it is
  * logged at error level, counted, and changes nothing. Rows that do nothing
@@ -66,6 +75,10 @@ static const char *const event_names[RV_EV_COUNT] = {
 	[RV_EV_QUORUM_LOST] = "quorum-lost",
 	[RV_EV_CLUSTER_DOWN] = "cluster-down",
 	[RV_EV_CLUSTER_UP] = "cluster-up",
+	[RV_EV_FENCE_DONE] = "fence-done",
+	[RV_EV_FENCE_FAILED] = "fence-failed",
+	[RV_EV_FENCE_RETRY] = "fence-retry",
+	[RV_EV_GRACE_OVER] = "grace-over",
 };
 
 const char *
@@ -104,21 +117,35 @@ send_release(struct rv_fsm *fsm, uint32_t target)
 		qb_log(LOG_WARNING, "could not send a release");
 }
 
-/* Claim if the election says so; stays in the current role. */
-static void
+/* STANDBY: claim if the election says so, or go fence the peer first if
+ * that is what stands in the way. Returns the next role. */
+static int
 evaluate(struct rv_fsm *fsm)
 {
-	const char *why = NULL;
+	const char *why = NULL, *fwhy = NULL;
 
 	if (fsm->local.claim_pending)
-		return; /* its verdict is on its way */
+		return fsm->role; /* its verdict is on its way */
 	if (rv_site_should_claim(&fsm->site, &fsm->local, &why)) {
 		fsm->why = why;
 		send_claim(fsm);
-	} else if (why != fsm->why) {
+		return fsm->role;
+	}
+	if (fsm->role == RV_ROLE_STANDBY &&
+	    rv_site_fence_needed(&fsm->site, &fsm->local, &fwhy)) {
+		int delayed = rv_site_fence_delayed(&fsm->site);
+
+		fsm->why = fwhy;
+		snprintf(fsm->cause, sizeof(fsm->cause), "%s%s", fwhy,
+			 delayed ? " (after fence-delay: the peer may hold the site)" : "");
+		fsm->ops->fence(fsm->data, delayed);
+		return RV_ROLE_FENCING;
+	}
+	if (why != fsm->why) {
 		fsm->why = why;
 		qb_log(LOG_INFO, "not claiming: %s", why);
 	}
+	return fsm->role;
 }
 
 /* ------------------------------------------------------------ actions */
@@ -132,7 +159,93 @@ a_ignore(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 static int
 a_evaluate(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 {
-	evaluate(fsm);
+	return evaluate(fsm);
+}
+
+/* Fencing confirmed the peer off: it holds nothing any more. */
+static int
+a_fenced(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
+{
+	rv_site_peer_fenced(&fsm->site);
+	return fsm->role;
+}
+
+static int
+a_fenced_evaluate(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
+{
+	rv_site_peer_fenced(&fsm->site);
+	return evaluate(fsm);
+}
+
+/* FENCING or BLOCKED for a failed fence: the peer is off; stand by, and
+ * the claim follows at once. */
+static int
+a_fence_done(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
+{
+	rv_site_peer_fenced(&fsm->site);
+	if (fsm->role == RV_ROLE_BLOCKED && !fsm->blocked_fence)
+		return fsm->role; /* a failed stop still needs the operator */
+	return RV_ROLE_STANDBY;
+}
+
+static int
+a_fence_failed(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
+{
+	fsm->blocked_fence = 1;
+	return RV_ROLE_BLOCKED;
+}
+
+/* FENCING, or BLOCKED after a failed fence: is the fence still needed? */
+static int
+a_fence_recheck(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
+{
+	const char *why;
+
+	if (fsm->role == RV_ROLE_BLOCKED && !fsm->blocked_fence)
+		return fsm->role;
+	if (rv_site_fence_needed(&fsm->site, &fsm->local, &why))
+		return fsm->role;
+	snprintf(fsm->cause, sizeof(fsm->cause), "fencing no longer needed: %s", why);
+	fsm->ops->fence_cancel(fsm->data);
+	return RV_ROLE_STANDBY;
+}
+
+/* FENCING: stop fencing for an operator's or the cluster's reason. */
+static int
+a_fence_abort(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
+{
+	fsm->ops->fence_cancel(fsm->data);
+	if (ev == RV_EV_MAINT_ON)
+		return RV_ROLE_MAINTENANCE;
+	return RV_ROLE_STANDBY;
+}
+
+/* BLOCKED after a failed fence: the backoff is over; try again if needed. */
+static int
+a_fence_retry(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
+{
+	const char *why;
+
+	if (!fsm->blocked_fence)
+		return fsm->role;
+	if (!rv_site_fence_needed(&fsm->site, &fsm->local, &why)) {
+		snprintf(fsm->cause, sizeof(fsm->cause), "fencing no longer needed: %s", why);
+		return RV_ROLE_STANDBY;
+	}
+	snprintf(fsm->cause, sizeof(fsm->cause), "retrying: %s", why);
+	fsm->ops->fence(fsm->data, 0);
+	return RV_ROLE_FENCING;
+}
+
+/* PROMOTING or ACTIVE: the holder fences a lost peer at once and keeps
+ * serving; it wins the race because the standby delays its own fence. */
+static int
+a_holder_fence(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
+{
+	const struct rv_site_node *p = &fsm->site.peer;
+
+	if (!fsm->site.cfg->fencing_off && !p->member && !p->fenced)
+		fsm->ops->fence(fsm->data, 0);
 	return fsm->role;
 }
 
@@ -210,6 +323,7 @@ static int
 a_blocked(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 {
 	fsm->holds = 1;
+	fsm->blocked_fence = 0;
 	fsm->local.health = RV_HEALTH_FAILED;
 	fsm->ops->monitors(fsm->data, 0);
 	return RV_ROLE_BLOCKED;
@@ -301,6 +415,8 @@ a_active_peer(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 static int
 a_maint_on(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 {
+	if (fsm->role == RV_ROLE_BLOCKED && fsm->blocked_fence)
+		fsm->ops->fence_cancel(fsm->data); /* no more retries */
 	fsm->ops->monitors(fsm->data, 0);
 	return RV_ROLE_MAINTENANCE;
 }
@@ -346,6 +462,10 @@ static const struct fsm_row fsm_table[] = {
 	ROW(STARTING, QUORUM_LOST, a_ignore),
 	ROW(STARTING, CLUSTER_DOWN, a_ignore),
 	ROW(STARTING, CLUSTER_UP, a_start_decide),
+	ROW(STARTING, FENCE_DONE, a_fenced), /* asked for from outside (DRBD) */
+	ROW(STARTING, FENCE_FAILED, a_ignore),
+	ROW(STARTING, FENCE_RETRY, a_ignore),
+	ROW(STARTING, GRACE_OVER, a_start_decide),
 
 	ROW(STANDBY, PEER_WAIT_DONE, a_evaluate),
 	ROW(STANDBY, PEER_CHANGED, a_evaluate),
@@ -362,13 +482,36 @@ static const struct fsm_row fsm_table[] = {
 	ROW(STANDBY, QUORUM_LOST, a_ignore),
 	ROW(STANDBY, CLUSTER_DOWN, a_ignore),
 	ROW(STANDBY, CLUSTER_UP, a_evaluate),
+	ROW(STANDBY, FENCE_DONE, a_fenced_evaluate),
+	ROW(STANDBY, FENCE_FAILED, a_ignore),
+	ROW(STANDBY, FENCE_RETRY, a_evaluate),
+	ROW(STANDBY, GRACE_OVER, a_evaluate),
+
+	ROW(FENCING, FENCE_DONE, a_fence_done),
+	ROW(FENCING, FENCE_FAILED, a_fence_failed),
+	ROW(FENCING, FENCE_RETRY, a_ignore),
+	ROW(FENCING, PEER_WAIT_DONE, a_fence_recheck),
+	ROW(FENCING, PEER_CHANGED, a_fence_recheck), /* the peer may be back */
+	ROW(FENCING, PEER_LOST, a_ignore),
+	ROW(FENCING, PEER_RELEASED, a_fence_recheck),
+	ROW(FENCING, PEER_CLAIMED, a_fence_recheck),
+	ROW(FENCING, CLAIM_DENIED, a_ignore),
+	ROW(FENCING, GRACE_OVER, a_ignore),
+	ROW(FENCING, SWITCHOVER, a_ignore),
+	ROW(FENCING, STANDBY_ON, a_fence_abort),
+	ROW(FENCING, STANDBY_OFF, a_ignore),
+	ROW(FENCING, MAINT_ON, a_fence_abort),
+	ROW(FENCING, MAINT_OFF, a_ignore),
+	ROW(FENCING, QUORUM_LOST, a_fence_abort),
+	ROW(FENCING, CLUSTER_DOWN, a_fence_abort),
+	ROW(FENCING, CLUSTER_UP, a_fence_recheck),
 
 	ROW(PROMOTING, STARTED, a_started),
 	ROW(PROMOTING, START_FAILED, a_start_failed),
 	ROW(PROMOTING, STOP_FAILED, a_blocked),
 	ROW(PROMOTING, PEER_WAIT_DONE, a_ignore),
 	ROW(PROMOTING, PEER_CHANGED, a_ignore), /* conflicts are judged once ACTIVE */
-	ROW(PROMOTING, PEER_LOST, a_ignore),
+	ROW(PROMOTING, PEER_LOST, a_holder_fence),
 	ROW(PROMOTING, PEER_RELEASED, a_ignore),
 	ROW(PROMOTING, SWITCHOVER, a_defer_demote),
 	ROW(PROMOTING, STANDBY_ON, a_defer_demote),
@@ -378,10 +521,14 @@ static const struct fsm_row fsm_table[] = {
 	ROW(PROMOTING, QUORUM_LOST, a_defer_demote),
 	ROW(PROMOTING, CLUSTER_DOWN, a_defer_demote),
 	ROW(PROMOTING, CLUSTER_UP, a_ignore),
+	ROW(PROMOTING, FENCE_DONE, a_fenced),
+	ROW(PROMOTING, FENCE_FAILED, a_ignore), /* retried; the watchdog covers it */
+	ROW(PROMOTING, FENCE_RETRY, a_holder_fence),
+	ROW(PROMOTING, GRACE_OVER, a_ignore),
 
 	ROW(ACTIVE, PEER_WAIT_DONE, a_ignore),
 	ROW(ACTIVE, PEER_CHANGED, a_active_peer),
-	ROW(ACTIVE, PEER_LOST, a_ignore),
+	ROW(ACTIVE, PEER_LOST, a_holder_fence),
 	ROW(ACTIVE, PEER_RELEASED, a_ignore),
 	ROW(ACTIVE, CLAIM_DENIED, a_ignore),
 	ROW(ACTIVE, RESOURCE_FAILED, a_resource_failed),
@@ -393,6 +540,10 @@ static const struct fsm_row fsm_table[] = {
 	ROW(ACTIVE, QUORUM_LOST, a_demote_any),
 	ROW(ACTIVE, CLUSTER_DOWN, a_demote_any),
 	ROW(ACTIVE, CLUSTER_UP, a_ignore),
+	ROW(ACTIVE, FENCE_DONE, a_fenced),
+	ROW(ACTIVE, FENCE_FAILED, a_ignore), /* retried; the watchdog covers it */
+	ROW(ACTIVE, FENCE_RETRY, a_holder_fence),
+	ROW(ACTIVE, GRACE_OVER, a_ignore),
 
 	ROW(DEMOTING, STOPPED, a_stopped),
 	ROW(DEMOTING, STOP_FAILED, a_blocked),
@@ -409,21 +560,29 @@ static const struct fsm_row fsm_table[] = {
 	ROW(DEMOTING, QUORUM_LOST, a_ignore),
 	ROW(DEMOTING, CLUSTER_DOWN, a_ignore),
 	ROW(DEMOTING, CLUSTER_UP, a_ignore),
+	ROW(DEMOTING, FENCE_DONE, a_fenced),
+	ROW(DEMOTING, FENCE_FAILED, a_ignore),
+	ROW(DEMOTING, FENCE_RETRY, a_ignore), /* standing by decides again */
+	ROW(DEMOTING, GRACE_OVER, a_ignore),
 
-	ROW(BLOCKED, PEER_WAIT_DONE, a_ignore),
-	ROW(BLOCKED, PEER_CHANGED, a_ignore),
+	ROW(BLOCKED, PEER_WAIT_DONE, a_fence_recheck),
+	ROW(BLOCKED, PEER_CHANGED, a_fence_recheck),
 	ROW(BLOCKED, PEER_LOST, a_ignore),
-	ROW(BLOCKED, PEER_RELEASED, a_ignore),
-	ROW(BLOCKED, PEER_CLAIMED, a_ignore),
+	ROW(BLOCKED, PEER_RELEASED, a_fence_recheck),
+	ROW(BLOCKED, PEER_CLAIMED, a_fence_recheck),
 	ROW(BLOCKED, CLAIM_DENIED, a_ignore),
 	ROW(BLOCKED, SWITCHOVER, a_ignore),
-	ROW(BLOCKED, STANDBY_ON, a_ignore),
+	ROW(BLOCKED, STANDBY_ON, a_fence_recheck),
 	ROW(BLOCKED, STANDBY_OFF, a_ignore),
 	ROW(BLOCKED, MAINT_ON, a_maint_on),
 	ROW(BLOCKED, MAINT_OFF, a_ignore),
-	ROW(BLOCKED, QUORUM_LOST, a_ignore),
-	ROW(BLOCKED, CLUSTER_DOWN, a_ignore),
-	ROW(BLOCKED, CLUSTER_UP, a_ignore),
+	ROW(BLOCKED, QUORUM_LOST, a_fence_recheck),
+	ROW(BLOCKED, CLUSTER_DOWN, a_fence_recheck),
+	ROW(BLOCKED, CLUSTER_UP, a_fence_recheck),
+	ROW(BLOCKED, FENCE_DONE, a_fence_done),
+	ROW(BLOCKED, FENCE_FAILED, a_ignore),
+	ROW(BLOCKED, FENCE_RETRY, a_fence_retry),
+	ROW(BLOCKED, GRACE_OVER, a_ignore),
 
 	ROW(MAINTENANCE, PEER_WAIT_DONE, a_ignore),
 	ROW(MAINTENANCE, PEER_CHANGED, a_ignore),
@@ -440,6 +599,10 @@ static const struct fsm_row fsm_table[] = {
 	ROW(MAINTENANCE, QUORUM_LOST, a_ignore),
 	ROW(MAINTENANCE, CLUSTER_DOWN, a_ignore),
 	ROW(MAINTENANCE, CLUSTER_UP, a_ignore),
+	ROW(MAINTENANCE, FENCE_DONE, a_fenced),
+	ROW(MAINTENANCE, FENCE_FAILED, a_ignore),
+	ROW(MAINTENANCE, FENCE_RETRY, a_ignore),
+	ROW(MAINTENANCE, GRACE_OVER, a_ignore),
 };
 
 static const struct fsm_row *
@@ -512,6 +675,33 @@ rv_fsm_broadcast_state(struct rv_fsm *fsm)
 	return fsm->ops->send(fsm->data, &m);
 }
 
+/* Apply a role change the table (or standing by) decided. */
+static void
+change_role(struct rv_fsm *fsm, int from, int to, enum rv_event ev, const char *cause)
+{
+	if (fsm->cause[0] == '\0')
+		snprintf(fsm->cause, sizeof(fsm->cause), "%s", cause);
+	fsm->role = to;
+	fsm->role_since_ms = rv_now_ms();
+	if (to != RV_ROLE_BLOCKED)
+		fsm->blocked_fence = 0;
+	qb_log(LOG_NOTICE, "role %s -> %s (%s: %s)", rv_role_name(from),
+	       rv_role_name(to), rv_event_name(ev), fsm->cause);
+	fsm->ops->transition(fsm->data, from, to, fsm->cause);
+}
+
+/* STANDBY looks again: it may claim, or go fencing first. */
+static void
+stand_by(struct rv_fsm *fsm, enum rv_event ev)
+{
+	int to = evaluate(fsm); /* sets the cause when it goes fencing */
+
+	if (to == fsm->role)
+		return;
+	change_role(fsm, fsm->role, to, ev, fsm->why);
+	(void)rv_fsm_broadcast_state(fsm);
+}
+
 void
 rv_fsm_event(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 {
@@ -525,6 +715,8 @@ rv_fsm_event(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 		fsm->local.maintenance = ev == RV_EV_MAINT_ON;
 	if (ev == RV_EV_CLUSTER_DOWN)
 		fsm->local.claim_pending = 0;
+	if (ev == RV_EV_GRACE_OVER)
+		fsm->local.grace_over = 1;
 
 	row = find_row(from, ev);
 	if (row == NULL) {
@@ -535,15 +727,8 @@ rv_fsm_event(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 	}
 	fsm->cause[0] = '\0';
 	to = row->action(fsm, ev, cause);
-	if (to != from) {
-		if (fsm->cause[0] == '\0')
-			snprintf(fsm->cause, sizeof(fsm->cause), "%s", cause);
-		fsm->role = to;
-		fsm->role_since_ms = rv_now_ms();
-		qb_log(LOG_NOTICE, "role %s -> %s (%s: %s)", rv_role_name(from),
-		       rv_role_name(to), rv_event_name(ev), fsm->cause);
-		fsm->ops->transition(fsm->data, from, to, fsm->cause);
-	}
+	if (to != from)
+		change_role(fsm, from, to, ev, cause);
 	/* every change of what we hold or do is announced at once: the
 	 * peer's decisions go by what the stream says */
 	if (to != from || ev == RV_EV_PROBED || ev == RV_EV_STANDBY_ON ||
@@ -554,7 +739,7 @@ rv_fsm_event(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 		return;
 	/* what the new role must do at once */
 	if (to == RV_ROLE_STANDBY) {
-		evaluate(fsm);
+		stand_by(fsm, ev);
 	} else if (to == RV_ROLE_ACTIVE && fsm->deferred != RV_EV_COUNT) {
 		ev = fsm->deferred;
 		fsm->deferred = RV_EV_COUNT;
@@ -602,7 +787,7 @@ rv_fsm_deliver(struct rv_fsm *fsm, const struct rv_msg *m)
 		/* our own RELEASE or STATE may have cleared what the stream
 		 * said we hold: a standby node looks again at once */
 		if (m->sender == fsm->site.self.id && fsm->role == RV_ROLE_STANDBY)
-			evaluate(fsm);
+			stand_by(fsm, RV_EV_PEER_CHANGED);
 		break;
 	}
 }
@@ -614,6 +799,7 @@ rv_fsm_peer_member(struct rv_fsm *fsm, int member)
 
 	if ((fsm->site.peer.member != 0) == (member != 0))
 		return;
+	fsm->local.grace_over = 0;
 	rv_site_peer_member(&fsm->site, member);
 	snprintf(cause, sizeof(cause), "node %s %s the membership", fsm->site.peer.name,
 		 member ? "joined" : "left");
@@ -628,6 +814,7 @@ rv_fsm_peer_agent(struct rv_fsm *fsm, int agent)
 
 	if ((fsm->site.peer.agent != 0) == (agent != 0))
 		return;
+	fsm->local.grace_over = 0;
 	rv_site_peer_agent(&fsm->site, agent);
 	snprintf(cause, sizeof(cause), "relevod on %s %s", fsm->site.peer.name,
 		 agent ? "joined" : "left (agent lost; its node is still a member)");

@@ -41,6 +41,11 @@ enum rv_event {
 	RV_EV_QUORUM_LOST,
 	RV_EV_CLUSTER_DOWN,     /* connection to corosync lost */
 	RV_EV_CLUSTER_UP,       /* connected (again) and joined */
+	RV_EV_FENCE_DONE,       /* fencing confirmed the peer off */
+	RV_EV_FENCE_FAILED,     /* every fencing method failed */
+	RV_EV_FENCE_RETRY,      /* the backoff after a failed fence is over */
+	RV_EV_GRACE_OVER,       /* the peer's relevod has been gone for
+				 * agent-lost-grace while its node is a member */
 	RV_EV_COUNT
 };
 
@@ -53,6 +58,11 @@ struct rv_fsm_ops {
 	void (*group_start)(void *data);
 	void (*group_stop)(void *data);
 	void (*monitors)(void *data, int on);
+	/* fence the peer, after fence-delay if delayed; the outcome comes
+	 * back as FENCE_DONE or FENCE_FAILED (then FENCE_RETRY later) */
+	void (*fence)(void *data, int delayed);
+	/* the peer need not be fenced any more: stop (and plan no retry) */
+	void (*fence_cancel)(void *data);
 	/* a role change happened (already applied) */
 	void (*transition)(void *data, int from, int to, const char *cause);
 };
@@ -63,6 +73,8 @@ struct rv_fsm {
 	uint64_t role_since_ms;     /* monotonic */
 	struct rv_site_local local;
 	int holds;                  /* resources may run here (local truth) */
+	int blocked_fence;          /* BLOCKED because fencing failed (retried
+				     * on a backoff), not for a failed stop */
 	uint32_t release_to;        /* after demotion, RELEASE names this node */
 	enum rv_event deferred;     /* acted on once the promotion is done;
 				     * RV_EV_COUNT: none */

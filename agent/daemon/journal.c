@@ -48,14 +48,14 @@ rv_journal_timeline_begin(struct rv_journal *j, const char *trigger, uint64_t t0
 }
 
 static void
-add_step(struct rv_journal *j, const char *name, int64_t agent_ms)
+add_step_at(struct rv_journal *j, const char *name, int64_t agent_ms, uint64_t at)
 {
 	struct rv_timeline *t = j->current;
 
 	if (t == NULL || t->n_steps == RV_TIMELINE_STEPS)
 		return;
 	snprintf(t->steps[t->n_steps].name, sizeof(t->steps[0].name), "%s", name);
-	t->steps[t->n_steps].at_ms = rv_now_ms() - t->t0_ms;
+	t->steps[t->n_steps].at_ms = at > t->t0_ms ? at - t->t0_ms : 0;
 	t->steps[t->n_steps].agent_ms = agent_ms;
 	t->n_steps++;
 }
@@ -63,13 +63,19 @@ add_step(struct rv_journal *j, const char *name, int64_t agent_ms)
 void
 rv_journal_timeline_step(struct rv_journal *j, const char *name)
 {
-	add_step(j, name, -1);
+	add_step_at(j, name, -1, rv_now_ms());
+}
+
+void
+rv_journal_timeline_step_at(struct rv_journal *j, const char *name, uint64_t at_ms)
+{
+	add_step_at(j, name, -1, at_ms);
 }
 
 void
 rv_journal_timeline_agent_step(struct rv_journal *j, const char *name, uint64_t agent_ms)
 {
-	add_step(j, name, (int64_t)agent_ms);
+	add_step_at(j, name, (int64_t)agent_ms, rv_now_ms());
 }
 
 void

@@ -58,6 +58,9 @@ void rv_journal_transition(struct rv_journal *j, int from, int to, const char *c
  * closed as failed first). */
 void rv_journal_timeline_begin(struct rv_journal *j, const char *trigger, uint64_t t0_ms);
 void rv_journal_timeline_step(struct rv_journal *j, const char *name);
+/* A step that happened earlier, at monotonic at_ms (a fence done before the
+ * claim that opened the timeline). */
+void rv_journal_timeline_step_at(struct rv_journal *j, const char *name, uint64_t at_ms);
 /* A step that an agent's action made (a resource up): agent_ms is how long
  * the agent ran, so relevod's own share of a takeover can be told apart. */
 void rv_journal_timeline_agent_step(struct rv_journal *j, const char *name, uint64_t agent_ms);

@@ -96,6 +96,63 @@ resources_json(const struct rv_ctx *ctx)
 	return a;
 }
 
+/* "fence": what protects the site and what fencing is doing. */
+static json_object *
+fence_json(struct rv_ctx *ctx)
+{
+	const struct rv_fencing *fc = &ctx->fencing;
+	const struct rv_config *cfg = ctx->cfg;
+	const struct rv_fence_cfg *m[16];
+	json_object *o = json_object_new_object(), *a = json_object_new_array(), *w;
+	uint64_t now = rv_now_ms();
+	size_t n = 0, i, count;
+
+	if (ctx->fsm_ready)
+		n = rv_config_fences_for(cfg, ctx->fsm.site.peer.name, m, 16);
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(m[i]->name));
+	json_object_object_add(o, "methods", a);
+	json_object_object_add(o, "fence_delay_ms", json_object_new_int64((int64_t)cfg->fence_delay_ms));
+	json_object_object_add(o, "state", json_object_new_string(rv_fencing_state(ctx)));
+	json_object_object_add(o, "failures", json_object_new_int64(fc->failures));
+	json_object_object_add(o, "last_error", fc->last_error[0] != '\0' ?
+			       json_object_new_string(fc->last_error) : NULL);
+	json_object_object_add(o, "retry_in_ms", fc->retry_at_ms > now ?
+			       json_object_new_int64((int64_t)(fc->retry_at_ms - now)) : NULL);
+	json_object_object_add(o, "peer_fenced", json_object_new_boolean(ctx->fsm_ready &&
+									ctx->fsm.site.peer.fenced));
+	json_object_object_add(o, "last_fenced_ms_ago", fc->fenced_ms != 0 ?
+			       json_object_new_int64((int64_t)(now - fc->fenced_ms)) : NULL);
+	json_object_object_add(o, "last_method", fc->method[0] != '\0' ?
+			       json_object_new_string(fc->method) : NULL);
+	count = rv_fence_history_count(&fc->history);
+	json_object_object_add(o, "history_entries", json_object_new_int64((int64_t)count));
+	json_object_object_add(o, "last_attempt", count > 0 ?
+			       rv_fence_event_json(rv_fence_history_get(&fc->history, count - 1)) : NULL);
+	json_object_object_add(o, "witness", json_object_new_string(
+			       cfg->witness == RV_WITNESS_QDEVICE ? "qdevice" : "none"));
+	json_object_object_add(o, "witness_problem",
+			       cfg->witness == RV_WITNESS_QDEVICE && !ctx->cluster.qdevice ?
+			       json_object_new_string("witness = qdevice but corosync has no "
+						      "quorum device") : NULL);
+	if (!cfg->watchdog.enabled) {
+		json_object_object_add(o, "watchdog", NULL);
+		return o;
+	}
+	w = json_object_new_object();
+	json_object_object_add(w, "device", json_object_new_string(cfg->watchdog.device));
+	json_object_object_add(w, "timeout_ms", json_object_new_int64((int64_t)(fc->wd_open ?
+				fc->wd.timeout_ms : cfg->watchdog.timeout_ms)));
+	json_object_object_add(w, "open", json_object_new_boolean(fc->wd_open));
+	json_object_object_add(w, "fed_ms_ago", fc->wd_open && fc->wd.last_feed_ms != 0 ?
+			       json_object_new_int64((int64_t)(now - fc->wd.last_feed_ms)) : NULL);
+	json_object_object_add(w, "starving", json_object_new_boolean(fc->wd_open && fc->wd.starving));
+	json_object_object_add(w, "why", fc->wd_open && fc->wd.starving && fc->wd.starve_why != NULL ?
+			       json_object_new_string(fc->wd.starve_why) : NULL);
+	json_object_object_add(o, "watchdog", w);
+	return o;
+}
+
 json_object *
 rv_report_status(struct rv_ctx *ctx)
 {
@@ -115,6 +172,7 @@ rv_report_status(struct rv_ctx *ctx)
 	json_object_object_add(o, "unsafe", ctx->cfg->fencing_off ?
 			       json_object_new_string("fencing is off: a node may promote over a "
 						      "peer it cannot see") : NULL);
+	json_object_object_add(o, "fence", fence_json(ctx));
 	json_object_object_add(o, "connected", json_object_new_boolean(ctx->cluster.connected));
 	json_object_object_add(o, "uptime_ms", json_object_new_int64((int64_t)(rv_now_ms() -
 									     ctx->started_ms)));

@@ -117,6 +117,8 @@ rv_site_deliver(struct rv_site *site, const struct rv_msg *m, uint32_t *target)
 void
 rv_site_peer_member(struct rv_site *site, int member)
 {
+	if (member && !site->peer.member)
+		site->peer.fenced = 0; /* back: whatever it does now is news */
 	site->peer.member = member != 0;
 	site->designated = 0; /* both views see this change: both forget */
 	if (!member) {
@@ -143,6 +145,15 @@ rv_site_peer_agent(struct rv_site *site, int agent)
 	/* holds is kept either way: an agent that left may have left its
 	 * resources running, and one that joins says what it holds in its
 	 * first STATE, after its probe. */
+}
+
+void
+rv_site_peer_fenced(struct rv_site *site)
+{
+	site->peer.fenced = 1;
+	site->peer.holds = 0;
+	site->peer.agent = 0;
+	site->peer.have_state = 0;
 }
 
 static int
@@ -232,12 +243,16 @@ rv_site_should_claim(const struct rv_site *site, const struct rv_site_local *loc
 		return *why = "resources failed to start here", 0;
 
 	if (!p->member) {
+		if (p->fenced)
+			return *why = "peer is confirmed off by fencing", 1;
 		if (!local->peer_wait_over)
 			return *why = "waiting for the peer", 0;
 		if (!site->cfg->fencing_off)
 			return *why = "peer lost and no fencing method confirmed it off", 0;
 		return *why = "peer is not a member (fencing off: UNSAFE)", 1;
 	}
+	if (p->fenced && !p->agent)
+		return *why = "peer is confirmed off by fencing", 1;
 	if (p->holds) {
 		if (p->agent)
 			return *why = "peer holds the site", 0;
@@ -262,6 +277,49 @@ rv_site_should_claim(const struct rv_site *site, const struct rv_site_local *loc
 	if (site->designated == p->id)
 		return *why = "the site was handed to the peer", 0;
 	return elect_self(site, local, why);
+}
+
+int
+rv_site_fence_needed(const struct rv_site *site, const struct rv_site_local *local,
+		     const char **why)
+{
+	const struct rv_site_node *p = &site->peer;
+
+	if (site->cfg->fencing_off)
+		return *why = "fencing is off", 0;
+	if (p->fenced)
+		return *why = "peer is confirmed off already", 0;
+	if (!local->probed || local->maintenance || local->standby_req ||
+	    local->health == RV_HEALTH_FAILED || site->self.holds ||
+	    !site->quorate)
+		return *why = "this node could not take the site anyway", 0;
+	if (!p->member) {
+		if (!local->peer_wait_over)
+			return *why = "waiting for the peer", 0;
+		return *why = "peer lost: it must be confirmed off first", 1;
+	}
+	if (p->agent)
+		return *why = "peer's relevod is running", 0;
+	if (p->ever_agent && !p->holds)
+		return *why = "peer's relevod is gone and it held nothing", 0;
+	if (!local->grace_over)
+		return *why = "peer's relevod is gone: waiting out the grace period", 0;
+	return *why = p->ever_agent ? "peer's relevod is gone while it may hold the site"
+				    : "peer's relevod never joined: its resources may run", 1;
+}
+
+int
+rv_site_fence_delayed(const struct rv_site *site)
+{
+	const struct rv_site_node *p = &site->peer;
+
+	if (site->self.holds)
+		return 0;
+	if (p->member && !p->agent)
+		return 0;
+	if (p->holds)
+		return 1;
+	return !rv_site_conflict_keep(site);
 }
 
 int

@@ -12,10 +12,15 @@
  *
  * "Holds in the stream" is set by a granted CLAIM or a STATE carrying
  * RV_STATE_HOLDS, and cleared by a STATE without it (unless the STATE is
- * older than the last grant: its generation is lower), by a RELEASE, or by the
- * node leaving the membership (which, until fencing exists, is only trusted
- * with fencing = off). A node that leaves the CPG group while its node stays
- * a member ("agent lost") keeps whatever it held: its resources may run.
+ * older than the last grant: its generation is lower), by a RELEASE, by the
+ * node leaving the membership with fencing = off (trusted blindly: UNSAFE),
+ * or by fencing confirming the node off. A node that leaves the CPG group
+ * while its node stays a member ("agent lost") keeps whatever it held: its
+ * resources may run.
+ *
+ * Fencing is the one input that is not in the stream, and it need not be: a
+ * node confirmed off sends nothing more, and when it comes back its relevod
+ * starts with an empty view and learns the holder from the stream.
  *
  * This module does no I/O and keeps no time of its own: it is fed
  * deliveries and answers questions. It must never act.
@@ -41,6 +46,8 @@ struct rv_site_node {
 	int holds;            /* may hold the resources, per the stream */
 	int ever_agent;       /* its relevod was seen at least once */
 	int digest_differs;   /* its last STATE carried another config digest */
+	int fenced;           /* confirmed off by fencing since it was last a
+			       * member (local knowledge, see rv_site_peer_fenced) */
 };
 
 struct rv_site {
@@ -80,6 +87,10 @@ enum rv_site_verdict rv_site_deliver(struct rv_site *site, const struct rv_msg *
 void rv_site_peer_member(struct rv_site *site, int member);
 void rv_site_peer_agent(struct rv_site *site, int agent);
 
+/* Fencing confirmed the peer off: it holds nothing any more. Kept until its
+ * node joins the membership again. */
+void rv_site_peer_fenced(struct rv_site *site);
+
 /* Our own holding changed locally (after the resource layer says so); it is
  * announced by the next STATE, which is what the stream goes by. */
 
@@ -94,9 +105,26 @@ struct rv_site_local {
 	int disk;             /* enum rv_disk */
 	int claim_pending;    /* a CLAIM of ours is in flight */
 	int peer_wait_over;   /* the start-up wait for the peer has elapsed */
+	int grace_over;       /* the peer's relevod has been gone (or never
+			       * came) for agent-lost-grace */
 };
 int rv_site_should_claim(const struct rv_site *site, const struct rv_site_local *local,
 			 const char **why);
+
+/* Must the peer be fenced before the local node may take the site? 1 when
+ * fencing is on, the local node could claim but for the peer (probed, not
+ * in standby or maintenance, quorate, healthy, holds nothing), and the peer
+ * is not confirmed off while either its node is lost, or its node is a
+ * member whose relevod is gone (or never came) for agent-lost-grace and may
+ * hold the site. *why says why in either case. */
+int rv_site_fence_needed(const struct rv_site *site, const struct rv_site_local *local,
+			 const char **why);
+
+/* Should the local node's fence of the peer wait fence-delay? Not when it
+ * holds the site (the holder wins a race), nor when the peer's relevod is
+ * known gone (no race); when neither holds, the node that would keep the
+ * site in a conflict goes first. */
+int rv_site_fence_delayed(const struct rv_site *site);
 
 /* Both nodes hold the site in the stream (only possible after a partition
  * healed with fencing = off). Returns 1 if the local node is the one that

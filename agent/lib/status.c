@@ -107,7 +107,7 @@ enum rv_verdict
 rv_status_verdict(json_object *st, char *reasons, size_t len)
 {
 	enum rv_verdict v = RV_VERDICT_OK;
-	json_object *nodes = get(st, "nodes"), *res = get(st, "resources");
+	json_object *nodes = get(st, "nodes"), *res = get(st, "resources"), *fence;
 	char line[160];
 	size_t i;
 
@@ -161,6 +161,15 @@ rv_status_verdict(json_object *st, char *reasons, size_t len)
 	}
 	if (str(st, "unsafe") != NULL)
 		BAD(RV_VERDICT_DEGRADED, "UNSAFE: %s", str(st, "unsafe"));
+	fence = get(st, "fence");
+	if (fence != NULL && strcmp(str_or(fence, "state", ""), "failed") == 0)
+		BAD(RV_VERDICT_CRITICAL, "fencing the peer failed %" PRId64 " time(s)",
+		    num(fence, "failures", 0));
+	if (str(fence, "witness_problem") != NULL)
+		BAD(RV_VERDICT_DEGRADED, "%s", str(fence, "witness_problem"));
+	if (flag(get(fence, "watchdog"), "starving"))
+		BAD(RV_VERDICT_CRITICAL, "watchdog no longer fed: %s",
+		    str_or(get(fence, "watchdog"), "why", "?"));
 #undef BAD
 	return v;
 }
@@ -228,6 +237,42 @@ print_mta(FILE *f, json_object *m)
 			num(q, "incoming", 0));
 }
 
+/* One or two lines: how the site is protected and what fencing does. */
+static void
+print_fence(FILE *f, json_object *fc, const char *fencing)
+{
+	json_object *methods = get(fc, "methods"), *wd = get(fc, "watchdog");
+	json_object *last = get(fc, "last_attempt");
+	char ago[32];
+	size_t i;
+
+	if (strcmp(fencing, "off") == 0) {
+		fprintf(f, "Fencing: OFF\n");
+		return;
+	}
+	fprintf(f, "Fencing: on, methods [");
+	for (i = 0; i < count(methods); i++)
+		fprintf(f, "%s%s", i ? " " : "", json_object_get_string(at(methods, i)));
+	fprintf(f, "]");
+	if (wd != NULL)
+		fprintf(f, ", watchdog %s %" PRId64 " s%s", str_or(wd, "device", "?"),
+			num(wd, "timeout_ms", 0) / 1000,
+			flag(wd, "starving") ? " (NOT FED)" : "");
+	fprintf(f, ", witness %s; %s", str_or(fc, "witness", "none"), str_or(fc, "state", "?"));
+	if (num(fc, "failures", 0) > 0)
+		fprintf(f, " (%" PRId64 " failure(s), retry in %" PRId64 " s: %s)",
+			num(fc, "failures", 0), num(fc, "retry_in_ms", 0) / 1000,
+			str_or(fc, "last_error", "?"));
+	fprintf(f, "\n");
+	if (last != NULL) {
+		fmt_duration(ago, sizeof(ago), num(last, "ago_ms", -1));
+		fprintf(f, "  last fence: %s %s by %s: %s, %" PRId64 " ms, %s ago\n",
+			str_or(last, "action", "?"), str_or(last, "target", "?"),
+			str_or(last, "method", "?"), str_or(last, "result", "?"),
+			num(last, "duration_ms", 0), ago);
+	}
+}
+
 static int
 emit_text(FILE *f, json_object *st)
 {
@@ -249,6 +294,7 @@ emit_text(FILE *f, json_object *st)
 		fprintf(f, "%s%" PRId64, i ? " " : "", json_object_get_int64(at(members, i)));
 	fprintf(f, "]%s%s, witness %s\n", flag(q, "two_node") ? ", two_node" : "",
 		flag(q, "wait_for_all") ? ", wait_for_all" : "", str_or(q, "qdevice", "none"));
+	print_fence(f, get(st, "fence"), str_or(st, "fencing", "?"));
 
 	fprintf(f, "\nNodes:\n");
 	for (i = 0; i < count(nodes); i++) {
@@ -357,6 +403,13 @@ emit_prometheus(FILE *f, json_object *st)
 		   "# TYPE relevo_status gauge\nrelevo_status{site=\"%s\"} %d\n", site, (int)v);
 	fprintf(f, "# HELP relevo_unsafe 1 when fencing is off.\n# TYPE relevo_unsafe gauge\n"
 		   "relevo_unsafe{site=\"%s\"} %d\n", site, str(st, "unsafe") != NULL);
+	fprintf(f, "# HELP relevo_fence_failures Failed fencing operations in a row.\n"
+		   "# TYPE relevo_fence_failures gauge\nrelevo_fence_failures{site=\"%s\"} %" PRId64
+		   "\n", site, num(get(st, "fence"), "failures", 0));
+	fprintf(f, "# HELP relevo_watchdog_starving 1 when relevod no longer feeds its "
+		   "watchdog (the machine is about to reset).\n# TYPE relevo_watchdog_starving gauge\n"
+		   "relevo_watchdog_starving{site=\"%s\"} %d\n", site,
+		flag(get(get(st, "fence"), "watchdog"), "starving"));
 	fprintf(f, "# HELP relevo_quorate 1 when the local partition is quorate.\n"
 		   "# TYPE relevo_quorate gauge\nrelevo_quorate{site=\"%s\"} %d\n", site,
 		flag(get(st, "quorum"), "quorate"));

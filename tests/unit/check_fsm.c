@@ -52,6 +52,8 @@ struct node {
 	int idx;            /* 0 or 1: node id idx + 1 */
 	int up;             /* relevod runs; a node not up gets nothing */
 	unsigned sends, probes, starts, stops, mon_on, mon_off;
+	unsigned fences, fence_cancels;
+	int fence_delayed;  /* of the last fence asked for */
 	unsigned sent[RV_MSG_SWITCHOVER + 1];    /* by message type */
 	struct rv_msg out[OUT_MAX];              /* decoded back from the wire */
 	size_t n_out;
@@ -154,6 +156,23 @@ op_monitors(void *data, int on)
 }
 
 static void
+op_fence(void *data, int delayed)
+{
+	struct node *nd = data;
+
+	nd->fences++;
+	nd->fence_delayed = delayed;
+}
+
+static void
+op_fence_cancel(void *data)
+{
+	struct node *nd = data;
+
+	nd->fence_cancels++;
+}
+
+static void
 op_transition(void *data, int from, int to, const char *cause)
 {
 	struct node *nd = data;
@@ -177,6 +196,8 @@ static const struct rv_fsm_ops rec_ops = {
 	.group_start = op_group_start,
 	.group_stop = op_group_stop,
 	.monitors = op_monitors,
+	.fence = op_fence,
+	.fence_cancel = op_fence_cancel,
 	.transition = op_transition,
 };
 
@@ -184,7 +205,7 @@ static unsigned
 ops_total(const struct node *nd)
 {
 	return nd->sends + nd->probes + nd->starts + nd->stops + nd->mon_on + nd->mon_off +
-	       (unsigned)nd->n_trans;
+	       nd->fences + nd->fence_cancels + (unsigned)nd->n_trans;
 }
 
 static void
@@ -375,7 +396,38 @@ static const struct row_expect rows[] = {
 	R(MAINTENANCE, MAINT_ON, MAINTENANCE), R(MAINTENANCE, MAINT_OFF, STARTING),
 	R(MAINTENANCE, QUORUM_LOST, MAINTENANCE), R(MAINTENANCE, CLUSTER_DOWN, MAINTENANCE),
 	R(MAINTENANCE, CLUSTER_UP, MAINTENANCE),
-	/* FENCING: no rows until fencing exists. */
+	/* Fencing outcomes and the agent-lost grace, in this context (fencing
+	 * off, the peer eligible): a confirmed fence marks the peer off and
+	 * changes no role but FENCING's (and STANDBY claims again); a failure
+	 * or a retry changes nothing outside FENCING and a BLOCKED that a
+	 * failed fence caused (this BLOCKED is a failed stop's). */
+	R(STARTING, FENCE_DONE, STARTING), R(STARTING, FENCE_FAILED, STARTING),
+	R(STARTING, FENCE_RETRY, STARTING), R(STARTING, GRACE_OVER, STANDBY),
+	R(STANDBY, FENCE_DONE, STANDBY), R(STANDBY, FENCE_FAILED, STANDBY),
+	R(STANDBY, FENCE_RETRY, STANDBY), R(STANDBY, GRACE_OVER, STANDBY),
+	R(PROMOTING, FENCE_DONE, PROMOTING), R(PROMOTING, FENCE_FAILED, PROMOTING),
+	R(PROMOTING, FENCE_RETRY, PROMOTING), R(PROMOTING, GRACE_OVER, PROMOTING),
+	R(ACTIVE, FENCE_DONE, ACTIVE), R(ACTIVE, FENCE_FAILED, ACTIVE),
+	R(ACTIVE, FENCE_RETRY, ACTIVE), R(ACTIVE, GRACE_OVER, ACTIVE),
+	R(DEMOTING, FENCE_DONE, DEMOTING), R(DEMOTING, FENCE_FAILED, DEMOTING),
+	R(DEMOTING, FENCE_RETRY, DEMOTING), R(DEMOTING, GRACE_OVER, DEMOTING),
+	R(BLOCKED, FENCE_DONE, BLOCKED), R(BLOCKED, FENCE_FAILED, BLOCKED),
+	R(BLOCKED, FENCE_RETRY, BLOCKED), R(BLOCKED, GRACE_OVER, BLOCKED),
+	R(MAINTENANCE, FENCE_DONE, MAINTENANCE), R(MAINTENANCE, FENCE_FAILED, MAINTENANCE),
+	R(MAINTENANCE, FENCE_RETRY, MAINTENANCE), R(MAINTENANCE, GRACE_OVER, MAINTENANCE),
+	/* FENCING: a confirmed fence stands by (which claims); a failure
+	 * blocks; anything that makes the fence needless (here: fencing off,
+	 * the peer a member) stands by; standby, quorum or cluster loss stop
+	 * it; maintenance leaves it. */
+	R(FENCING, FENCE_DONE, STANDBY), R(FENCING, FENCE_FAILED, BLOCKED),
+	R(FENCING, FENCE_RETRY, FENCING), R(FENCING, PEER_WAIT_DONE, STANDBY),
+	R(FENCING, PEER_CHANGED, STANDBY), R(FENCING, PEER_LOST, FENCING),
+	R(FENCING, PEER_RELEASED, STANDBY), R(FENCING, PEER_CLAIMED, STANDBY),
+	R(FENCING, CLAIM_DENIED, FENCING), R(FENCING, GRACE_OVER, FENCING),
+	R(FENCING, SWITCHOVER, FENCING), R(FENCING, STANDBY_ON, STANDBY),
+	R(FENCING, STANDBY_OFF, FENCING), R(FENCING, MAINT_ON, MAINTENANCE),
+	R(FENCING, MAINT_OFF, FENCING), R(FENCING, QUORUM_LOST, STANDBY),
+	R(FENCING, CLUSTER_DOWN, STANDBY), R(FENCING, CLUSTER_UP, STANDBY),
 };
 
 static const struct row_expect *
@@ -388,16 +440,6 @@ expected_row(int role, enum rv_event ev)
 			return &rows[i];
 	return NULL;
 }
-
-START_TEST(table_fencing_has_no_rows)
-{
-	int ev;
-
-	for (ev = 0; ev < RV_EV_COUNT; ev++)
-		ck_assert_msg(!rv_fsm_has_row(RV_ROLE_FENCING, (enum rv_event)ev),
-			      "FENCING has a row for %s", rv_event_name(ev));
-}
-END_TEST
 
 START_TEST(table_rows_as_documented)
 {
@@ -1010,6 +1052,203 @@ START_TEST(stream_agent_lost_survivor_waits)
 }
 END_TEST
 
+/* Fencing on (fsm_fence.conf): the role machine asks for fencing through
+ * its ops; the tests play the fence runner by feeding its outcomes. */
+
+/* (f1) The holder is lost: the survivor fences it, after fence-delay (the
+ * peer held the site), and claims only once the fence is confirmed. */
+START_TEST(fence_survivor_fences_then_promotes)
+{
+	struct rv_config *cfg = load(CONFIG("fsm_fence.conf"));
+	struct bus *b = site_start(cfg, 0, 0);
+	struct node *n2 = &b->node[1];
+	const char *why;
+
+	expect_active(b, 0);
+	kill_node(b, 0);
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_FENCING);
+	ck_assert_uint_eq(n2->fences, 1);
+	ck_assert_int_eq(n2->fence_delayed, 1);
+	ck_assert_ptr_nonnull(strstr(n2->trans[n2->n_trans - 1].cause, "fence-delay"));
+	/* the gate: lost, not confirmed off, no claim however long it waits */
+	ck_assert_int_eq(rv_site_should_claim(&n2->fsm.site, &n2->fsm.local, &why), 0);
+	ck_assert_str_eq(why, "peer lost and no fencing method confirmed it off");
+	bus_tick(b);
+	bus_tick(b);
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_FENCING);
+	ck_assert_uint_eq(n2->sent[RV_MSG_CLAIM], 0);
+	ck_assert_uint_eq(n2->starts, 0);
+
+	rv_fsm_event(&n2->fsm, RV_EV_FENCE_DONE, "test: n1 confirmed off");
+	bus_run(b);
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_ACTIVE);
+	ck_assert(went(n2, RV_ROLE_FENCING, RV_ROLE_STANDBY));
+	ck_assert(went(n2, RV_ROLE_STANDBY, RV_ROLE_PROMOTING));
+	ck_assert_uint_eq(n2->starts, 1);
+	ck_assert_uint_eq(rv_site_holder(&n2->fsm.site), 2);
+	ck_assert_uint_eq(n2->fsm.unexpected, 0);
+	bus_free(b, cfg);
+}
+END_TEST
+
+/* (f2) The holder loses its peer: it fences at once (no delay: the holder
+ * wins a race) and keeps serving throughout. */
+START_TEST(fence_holder_fences_at_once)
+{
+	struct rv_config *cfg = load(CONFIG("fsm_fence.conf"));
+	struct bus *b = site_start(cfg, 0, 0);
+	struct node *n1 = &b->node[0];
+
+	expect_active(b, 0);
+	kill_node(b, 1);
+	ck_assert_int_eq(n1->fsm.role, RV_ROLE_ACTIVE);
+	ck_assert_uint_eq(n1->fences, 1);
+	ck_assert_int_eq(n1->fence_delayed, 0);
+	ck_assert_uint_eq(n1->stops, 0);
+	/* a failure is retried after the backoff, still serving */
+	rv_fsm_event(&n1->fsm, RV_EV_FENCE_FAILED, "test: agent failed");
+	ck_assert_int_eq(n1->fsm.role, RV_ROLE_ACTIVE);
+	rv_fsm_event(&n1->fsm, RV_EV_FENCE_RETRY, "test: backoff over");
+	ck_assert_uint_eq(n1->fences, 2);
+	rv_fsm_event(&n1->fsm, RV_EV_FENCE_DONE, "test: n2 confirmed off");
+	ck_assert_int_eq(n1->fsm.role, RV_ROLE_ACTIVE);
+	ck_assert(n1->fsm.site.peer.fenced);
+	/* nothing more to do once it is off */
+	rv_fsm_event(&n1->fsm, RV_EV_FENCE_RETRY, "test: stray retry");
+	ck_assert_uint_eq(n1->fences, 2);
+	ck_assert_uint_eq(n1->fsm.unexpected, 0);
+	bus_free(b, cfg);
+}
+END_TEST
+
+/* (f3) A failed fence blocks the survivor, which never promotes; it
+ * retries after the backoff; the peer's return makes the fence needless. */
+START_TEST(fence_failed_blocks_and_retries)
+{
+	struct rv_config *cfg = load(CONFIG("fsm_fence.conf"));
+	struct bus *b = site_start(cfg, 0, 0);
+	struct node *n2 = &b->node[1];
+	unsigned cancels;
+
+	expect_active(b, 0);
+	kill_node(b, 0);
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_FENCING);
+	rv_fsm_event(&n2->fsm, RV_EV_FENCE_FAILED, "test: every method failed");
+	bus_run(b);
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_BLOCKED);
+	ck_assert(n2->fsm.blocked_fence);
+	ck_assert(!n2->fsm.holds);
+	ck_assert_uint_eq(n2->sent[RV_MSG_CLAIM], 0);
+	ck_assert_uint_eq(n2->starts, 0);
+
+	rv_fsm_event(&n2->fsm, RV_EV_FENCE_RETRY, "test: backoff over");
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_FENCING);
+	ck_assert_uint_eq(n2->fences, 2);
+	ck_assert_int_eq(n2->fence_delayed, 0);
+	rv_fsm_event(&n2->fsm, RV_EV_FENCE_FAILED, "test: failed again");
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_BLOCKED);
+
+	/* n1 was alive after all (a partition): it comes back */
+	cancels = n2->fence_cancels;
+	restart_agent(b, 0, cfg);
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_STANDBY);
+	ck_assert_uint_gt(n2->fence_cancels, cancels);
+	ck_assert(!n2->fsm.blocked_fence);
+	ck_assert_uint_eq(n2->starts, 0);
+	rv_fsm_probed(&b->node[0].fsm, 0);
+	bus_run(b);
+	bus_tick(b);
+	ck_assert_int_eq(rv_role_holds(b->node[0].fsm.role) + rv_role_holds(n2->fsm.role), 1);
+	bus_free(b, cfg);
+}
+END_TEST
+
+/* (f4) The holder's relevod is lost, its node a member: after the grace the
+ * survivor fences it (no delay: no relevod races it), then takes over. */
+START_TEST(fence_agent_lost_after_grace)
+{
+	struct rv_config *cfg = load(CONFIG("fsm_fence.conf"));
+	struct bus *b = site_start(cfg, 0, 0);
+	struct node *n2 = &b->node[1];
+
+	expect_active(b, 0);
+	kill_agent(b, 0);
+	wait_over(n2);
+	bus_tick(b);
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_STANDBY);
+	ck_assert_uint_eq(n2->fences, 0);
+	ck_assert_uint_eq(n2->sent[RV_MSG_CLAIM], 0);
+
+	rv_fsm_event(&n2->fsm, RV_EV_GRACE_OVER, "test: agent-lost-grace over");
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_FENCING);
+	ck_assert_uint_eq(n2->fences, 1);
+	ck_assert_int_eq(n2->fence_delayed, 0);
+	rv_fsm_event(&n2->fsm, RV_EV_FENCE_DONE, "test: n1 confirmed off");
+	bus_run(b);
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_ACTIVE);
+	ck_assert_uint_eq(n2->starts, 1);
+	ck_assert_uint_eq(n2->fsm.unexpected, 0);
+	bus_free(b, cfg);
+}
+END_TEST
+
+/* (f5) Standby and quorum loss stop fencing; unstandby starts it again
+ * (delayed still: the lost peer held the site in the stream). */
+START_TEST(fence_stopped_by_standby_and_quorum)
+{
+	struct rv_config *cfg = load(CONFIG("fsm_fence.conf"));
+	struct bus *b = site_start(cfg, 0, 0);
+	struct node *n2 = &b->node[1];
+
+	expect_active(b, 0);
+	kill_node(b, 0);
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_FENCING);
+	rv_fsm_event(&n2->fsm, RV_EV_STANDBY_ON, "test: standby");
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_STANDBY);
+	ck_assert_uint_eq(n2->fence_cancels, 1);
+	ck_assert_uint_eq(n2->fences, 1);
+	rv_fsm_event(&n2->fsm, RV_EV_STANDBY_OFF, "test: unstandby");
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_FENCING);
+	ck_assert_uint_eq(n2->fences, 2);
+	ck_assert_int_eq(n2->fence_delayed, 1);
+	rv_fsm_quorum(&n2->fsm, 0);
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_STANDBY);
+	ck_assert_uint_eq(n2->fence_cancels, 2);
+	/* not quorate: no fencing, no claim */
+	rv_fsm_event(&n2->fsm, RV_EV_PEER_WAIT_DONE, "test");
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_STANDBY);
+	ck_assert_uint_eq(n2->fences, 2);
+	ck_assert_uint_eq(n2->starts, 0);
+	ck_assert_uint_eq(n2->fsm.unexpected, 0);
+	bus_free(b, cfg);
+}
+END_TEST
+
+/* The fence delay: the holder never waits; the standby waits when the
+ * peer held the site; when neither holds, the node that keeps the site in
+ * a conflict goes first; a peer whose relevod is gone races nobody. */
+START_TEST(site_fence_delay)
+{
+	struct rv_config *cfg = load(CONFIG("fsm_fence.conf"));
+	struct rv_site s1, s2;
+
+	ck_assert_int_eq(rv_site_init(&s1, cfg, 1), 0);
+	ck_assert_int_eq(rv_site_init(&s2, cfg, 2), 0);
+	s1.self.holds = 1;
+	ck_assert_int_eq(rv_site_fence_delayed(&s1), 0);
+	s2.peer.holds = 1;
+	ck_assert_int_eq(rv_site_fence_delayed(&s2), 1);
+	s1.self.holds = s2.peer.holds = 0;
+	ck_assert_int_eq(rv_site_fence_delayed(&s1), 0); /* n1: lower id keeps */
+	ck_assert_int_eq(rv_site_fence_delayed(&s2), 1);
+	s2.peer.holds = 1;
+	s2.peer.member = 1;
+	s2.peer.agent = 0;
+	ck_assert_int_eq(rv_site_fence_delayed(&s2), 0);
+	rv_config_free(cfg);
+}
+END_TEST
+
 /* (e) relevod restarts on the holder, whose probe finds the resources
  * running while the peer is standby: it claims and keeps the site, even
  * against the preferred node (stickiness). */
@@ -1458,7 +1697,6 @@ fsm_suite(void)
 	TCase *stream = tcase_create("stream");
 	TCase *site = tcase_create("site");
 
-	tcase_add_test(table, table_fencing_has_no_rows);
 	tcase_add_test(table, table_rows_as_documented);
 	tcase_add_test(table, table_missing_pairs_are_counted);
 	tcase_add_test(table, row_standby_claim_granted_promotes);
@@ -1478,6 +1716,11 @@ fsm_suite(void)
 	tcase_add_loop_test(stream, stream_simultaneous_claims, 0, 2);
 	tcase_add_test(stream, stream_node_lost_survivor_promotes);
 	tcase_add_test(stream, stream_agent_lost_survivor_waits);
+	tcase_add_test(stream, fence_survivor_fences_then_promotes);
+	tcase_add_test(stream, fence_holder_fences_at_once);
+	tcase_add_test(stream, fence_failed_blocks_and_retries);
+	tcase_add_test(stream, fence_agent_lost_after_grace);
+	tcase_add_test(stream, fence_stopped_by_standby_and_quorum);
 	tcase_add_loop_test(stream, stream_restart_holder_keeps_site, 0, 2);
 	tcase_add_test(stream, stream_restart_leftovers_stopped);
 	tcase_add_loop_test(stream, stream_switchover_moves_site, 0, 2);
@@ -1491,6 +1734,7 @@ fsm_suite(void)
 	tcase_add_test(site, should_claim_reasons);
 	tcase_add_test(site, should_claim_follows_preference);
 	tcase_add_test(site, site_stale_state_keeps_grant);
+	tcase_add_test(site, site_fence_delay);
 	suite_add_tcase(s, site);
 	return s;
 }
