@@ -3,11 +3,15 @@
  *
  * Peers are authenticated at accept by their credentials (the kernel's, as
  * libqb reads them from the socket): root may do everything; members of the
- * "relevo" group may read (status, history); everyone else is refused at
- * the door. Every request is size-checked and parsed with a depth limit; a
- * malformed one gets an error answer, is counted and logged, and changes
- * nothing. A client that does not read its answer loses it; the daemon never
- * waits for a client.
+ * "relevo" group may read (status, history, fence-history); everyone else is
+ * refused at the door. Every request is size-checked and parsed with a depth
+ * limit; a malformed one gets an error answer, is counted and logged, and
+ * changes nothing. A client that does not read its answer loses it; the
+ * daemon never waits for a client.
+ *
+ * fence-peer is the one command answered later: the connection is held (a
+ * libqb reference) until fencing.c says how the request ended, and let go
+ * without an answer if the client leaves first.
  */
 #include "autoconf.h"
 
@@ -27,8 +31,11 @@
 #include "ipc_parse.h"
 #include "ipc_proto.h"
 
+/* The connection's context: its rights, and whether it waits for the end of
+ * a fence-peer request (then ipc.c holds a reference on it). */
 #define CONN_READ 1
 #define CONN_ROOT 2
+#define CONN_FENCE_WAIT 4
 
 static struct rv_ctx *
 ctx_of(qb_ipcs_connection_t *c)
@@ -83,9 +90,28 @@ ipc_created(qb_ipcs_connection_t *c)
 {
 }
 
+/* Let go of a connection that waited for a fence-peer answer. */
+static void
+fence_wait_end(qb_ipcs_connection_t *c)
+{
+	intptr_t rights = (intptr_t)qb_ipcs_context_get(c);
+
+	qb_ipcs_context_set(c, (void *)(rights & ~(intptr_t)CONN_FENCE_WAIT));
+	qb_ipcs_connection_unref(c);
+}
+
 static int32_t
 ipc_closed(qb_ipcs_connection_t *c)
 {
+	struct rv_ctx *ctx = ctx_of(c);
+
+	if ((intptr_t)qb_ipcs_context_get(c) & CONN_FENCE_WAIT) {
+		/* the handler gave up (or relevod stops): fencing goes on for
+		 * the role machine's sake, but nobody is told */
+		qb_log(LOG_INFO, "a client waiting for a fence-peer answer went away");
+		rv_fencing_request_cancel(ctx, c);
+		fence_wait_end(c);
+	}
 	return 0;
 }
 
@@ -146,19 +172,62 @@ bad_request(struct rv_ctx *ctx, qb_ipcs_connection_t *c, const char *why)
 	reply_error(c, why);
 }
 
-static const char *const change_commands[] = {
-	"maintenance", "standby", "switchover", "unstandby",
-};
-
-static int
-is_change(const char *cmd)
+/* fencing.c's answer to a fence-peer request (rv_fencing_req_fn): data is
+ * the waiting connection, held until now. Never called after
+ * rv_fencing_request_cancel() for it (fencing.h), which ipc_closed() calls
+ * before it lets go. */
+static void
+fence_done(void *data, enum rv_fencing_req_outcome out, const char *detail)
 {
-	size_t i;
+	qb_ipcs_connection_t *c = data;
+	json_object *o = json_object_new_object();
 
-	for (i = 0; i < sizeof(change_commands) / sizeof(change_commands[0]); i++)
-		if (strcmp(cmd, change_commands[i]) == 0)
-			return 1;
-	return 0;
+	qb_log(LOG_NOTICE, "fence-peer request: %s (%s)", rv_fencing_req_outcome_name(out),
+	       detail != NULL ? detail : "");
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "outcome",
+			       json_object_new_string(rv_fencing_req_outcome_name(out)));
+	json_object_object_add(o, "detail", json_object_new_string(detail != NULL ? detail : ""));
+	reply(c, o);
+	json_object_put(o);
+	fence_wait_end(c);
+}
+
+/* fence-peer: fence the peer for DRBD's fence-peer handler; the answer comes
+ * from fence_done(). */
+static void
+fence_peer(struct rv_ctx *ctx, qb_ipcs_connection_t *c, json_object *req)
+{
+	intptr_t rights = (intptr_t)qb_ipcs_context_get(c);
+	const char *reason = "requested over the IPC";
+	json_object *arg;
+	char why[160];
+	int rc;
+
+	if (json_object_object_get_ex(req, "reason", &arg)) {
+		if (!json_object_is_type(arg, json_type_string) ||
+		    json_object_get_string_len(arg) == 0) {
+			bad_request(ctx, c, "'reason' must be a non-empty text");
+			return;
+		}
+		reason = json_object_get_string(arg);
+	}
+	/* one at a time: the client reads one answer per request */
+	if (rights & CONN_FENCE_WAIT) {
+		bad_request(ctx, c, "this client already waits for a fence-peer answer");
+		return;
+	}
+	qb_log(LOG_NOTICE, "fence-peer requested: %s", reason);
+	rc = rv_fencing_request(ctx, reason, fence_done, c);
+	if (rc < 0) {
+		snprintf(why, sizeof(why), "cannot fence the peer: %s",
+			 rc == -EBUSY ? "too many fence requests waiting" : strerror(-rc));
+		qb_log(LOG_WARNING, "fence-peer refused: %s", why);
+		reply_error(c, why);
+		return;
+	}
+	qb_ipcs_connection_ref(c);
+	qb_ipcs_context_set(c, (void *)(rights | CONN_FENCE_WAIT));
 }
 
 static void
@@ -169,7 +238,7 @@ command(struct rv_ctx *ctx, qb_ipcs_connection_t *c, json_object *req, const cha
 	const char *why = NULL;
 	int rc;
 
-	if (is_change(cmd) && !(rights & CONN_ROOT)) {
+	if (rv_ipc_needs_root(cmd) && !(rights & CONN_ROOT)) {
 		ctx->ipc_refused++;
 		qb_log(LOG_WARNING, "refused '%s' from a client that is not root", cmd);
 		reply_error(c, "permission denied: changes need root");
@@ -188,6 +257,21 @@ command(struct rv_ctx *ctx, qb_ipcs_connection_t *c, json_object *req, const cha
 		json_object_object_add(o, "history", rv_journal_json(&ctx->journal));
 		reply(c, o);
 		json_object_put(o);
+	} else if (strcmp(cmd, "fence-history") == 0) {
+		/* {"fence_history": [...]} as the history makes it, plus ok */
+		o = rv_fence_history_json(&ctx->fencing.history);
+		json_object_object_add(o, "ok", json_object_new_boolean(1));
+		reply(c, o);
+		json_object_put(o);
+	} else if (strcmp(cmd, "fence-peer") == 0) {
+		fence_peer(ctx, c, req);
+	} else if (strcmp(cmd, "unfence-peer") == 0) {
+		/* DRBD 9 runs unfence-peer (8.4: after-resync-target) once the
+		 * peer's disk is UpToDate again; relevod sets no constraint
+		 * that would have to be lifted, so this is only a record */
+		qb_log(LOG_NOTICE, "unfence-peer from DRBD: the peer's disk is in sync again; "
+		       "nothing to undo");
+		reply_result(c, 0, "nothing to undo");
 	} else if (strcmp(cmd, "switchover") == 0) {
 		const char *to = NULL;
 

@@ -64,3 +64,19 @@ rv_ipc_parse_request(const void *data, size_t size, json_object **req,
 	free(text);
 	return rc;
 }
+
+/* Sorted; everything not here only reads. */
+static const char *const root_commands[] = {
+	"fence-peer", "maintenance", "standby", "switchover", "unfence-peer", "unstandby",
+};
+
+int
+rv_ipc_needs_root(const char *cmd)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(root_commands) / sizeof(root_commands[0]); i++)
+		if (strcmp(cmd, root_commands[i]) == 0)
+			return 1;
+	return 0;
+}

@@ -24,4 +24,13 @@
 int rv_ipc_parse_request(const void *data, size_t size, json_object **req,
 			 const char **cmd, const char **why);
 
+/*
+ * Does cmd need root? 1 for the commands that change something or act
+ * (switchover, standby, unstandby, maintenance, fence-peer, unfence-peer);
+ * 0 for the read-only ones, which members of RV_IPC_GROUP may run too
+ * (status, history, fence-history), and for unknown commands, which are
+ * answered "unknown command" whoever asks.
+ */
+int rv_ipc_needs_root(const char *cmd);
+
 #endif

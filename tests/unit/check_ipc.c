@@ -1,6 +1,7 @@
 /*
  * check_ipc.c — unit tests for agent/daemon/ipc_parse.c: what relevod makes
- * of the bytes a local client sends before it looks at the command.
+ * of the bytes a local client sends before it looks at the command, and
+ * which commands need root (the rest the relevo group may run too).
  */
 #include "autoconf.h"
 
@@ -161,6 +162,32 @@ START_TEST(oversized_refused)
 }
 END_TEST
 
+/* Who may ask what: ipc.c refuses a command that needs root to a client
+ * that is not root (members of the relevo group are let in to read). */
+START_TEST(rights)
+{
+	static const char *const read_only[] = {
+		"status", "history", "fence-history",
+	};
+	static const char *const root_only[] = {
+		"switchover", "standby", "unstandby", "maintenance", "fence-peer", "unfence-peer",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(read_only) / sizeof(read_only[0]); i++)
+		ck_assert_msg(!rv_ipc_needs_root(read_only[i]), "%s needs root", read_only[i]);
+	for (i = 0; i < sizeof(root_only) / sizeof(root_only[0]); i++)
+		ck_assert_msg(rv_ipc_needs_root(root_only[i]), "%s does not need root",
+			      root_only[i]);
+	/* names are exact; anything else is no command, and ipc.c answers
+	 * "unknown command" to whoever asks, root or not: it never acts */
+	ck_assert(!rv_ipc_needs_root("fence-history-x"));
+	ck_assert(!rv_ipc_needs_root("Fence-Peer"));
+	ck_assert(!rv_ipc_needs_root(""));
+	ck_assert(!rv_ipc_needs_root("fence"));
+}
+END_TEST
+
 static Suite *
 ipc_suite(void)
 {
@@ -173,6 +200,7 @@ ipc_suite(void)
 	tcase_add_test(tc, bad_headers_refused);
 	tcase_add_test(tc, bad_bodies_refused);
 	tcase_add_test(tc, oversized_refused);
+	tcase_add_test(tc, rights);
 	suite_add_tcase(s, tc);
 	return s;
 }
