@@ -3,6 +3,7 @@
  *
  *   relevo [--output-as text|json|prometheus] status
  *   relevo [--output-as text|json] history
+ *   relevo fence-history [--output-as text|json]
  *   relevo switchover [--to NODE] [--no-wait] [--timeout SECONDS]
  *   relevo standby | unstandby
  *   relevo maintenance on|off
@@ -49,6 +50,7 @@ usage(FILE *f)
 		"Commands:\n"
 		"  status                  the site at a glance; exit 0 ok, 1 degraded, 2 critical\n"
 		"  history                 role changes and failover timelines\n"
+		"  fence-history           every attempt to fence a node (text or json)\n"
 		"  switchover [--to NODE]  move the site to the other node (waits until done;\n"
 		"                          --no-wait returns at once, --timeout SECONDS, default 60)\n"
 		"  standby | unstandby     stop holding the site on this node / allow it again\n"
@@ -56,7 +58,8 @@ usage(FILE *f)
 		"  check-config [-c FILE]  check a configuration file (default %s)\n"
 		"\n"
 		"Options:\n"
-		"  -o, --output-as FORMAT  text (default), json or prometheus (status only)\n"
+		"  -o, --output-as FORMAT  text (default), json or prometheus (status only);\n"
+		"                          also after the command\n"
 		"  -V, --version           print the version\n"
 		"  -h, --help              this help\n",
 		RV_CONFIG_DEFAULT_PATH);
@@ -179,6 +182,114 @@ do_history(const char *format)
 	return RELEVO_OK;
 }
 
+/* One fence event's cells, in the table's column order. */
+#define FH_COLS 8
+static const char *const fh_heads[FH_COLS] = {
+	"WHEN", "TARGET", "METHOD", "ACTION", "RESULT", "DURATION", "REASON", "DETAIL",
+};
+
+static const char *
+fh_str(json_object *e, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(e, key, &v) || v == NULL)
+		return "-";
+	return json_object_get_string(v);
+}
+
+static void
+fh_cells(json_object *e, char cells[FH_COLS][160])
+{
+	json_object *v;
+	time_t t = 0;
+	struct tm tm;
+	int64_t ms = -1;
+
+	if (json_object_object_get_ex(e, "at", &v))
+		t = (time_t)json_object_get_int64(v);
+	if (t > 0 && localtime_r(&t, &tm) != NULL)
+		strftime(cells[0], sizeof(cells[0]), "%Y-%m-%d %H:%M:%S", &tm);
+	else
+		snprintf(cells[0], sizeof(cells[0]), "-");
+	snprintf(cells[1], sizeof(cells[1]), "%s", fh_str(e, "target"));
+	snprintf(cells[2], sizeof(cells[2]), "%s", fh_str(e, "method"));
+	snprintf(cells[3], sizeof(cells[3]), "%s", fh_str(e, "action"));
+	snprintf(cells[4], sizeof(cells[4]), "%s", fh_str(e, "result"));
+	if (json_object_object_get_ex(e, "duration_ms", &v))
+		ms = json_object_get_int64(v);
+	if (ms < 0)
+		snprintf(cells[5], sizeof(cells[5]), "-");
+	else
+		snprintf(cells[5], sizeof(cells[5]), "%lld.%03lld s", (long long)(ms / 1000),
+			 (long long)(ms % 1000));
+	snprintf(cells[6], sizeof(cells[6]), "%s", fh_str(e, "reason"));
+	snprintf(cells[7], sizeof(cells[7]), "%s", fh_str(e, "detail"));
+}
+
+/* The fence history as a table, oldest first, columns as wide as their
+ * widest cell (the last one unpadded). */
+static void
+fh_print_text(FILE *f, json_object *events)
+{
+	size_t n = json_object_array_length(events), i, k, w[FH_COLS];
+	char cells[FH_COLS][160];
+
+	if (n == 0) {
+		fprintf(f, "No fence attempts recorded since relevod started.\n");
+		return;
+	}
+	for (k = 0; k < FH_COLS; k++)
+		w[k] = strlen(fh_heads[k]);
+	for (i = 0; i < n; i++) {
+		fh_cells(json_object_array_get_idx(events, i), cells);
+		for (k = 0; k < FH_COLS; k++)
+			if (strlen(cells[k]) > w[k])
+				w[k] = strlen(cells[k]);
+	}
+	for (k = 0; k + 1 < FH_COLS; k++)
+		fprintf(f, "%-*s  ", (int)w[k], fh_heads[k]);
+	fprintf(f, "%s\n", fh_heads[FH_COLS - 1]);
+	for (i = 0; i < n; i++) {
+		fh_cells(json_object_array_get_idx(events, i), cells);
+		for (k = 0; k + 1 < FH_COLS; k++)
+			fprintf(f, "%-*s  ", (int)w[k], cells[k]);
+		fprintf(f, "%s\n", cells[FH_COLS - 1]);
+	}
+}
+
+static int
+do_fence_history(const char *format)
+{
+	json_object *ans, *events, *doc;
+
+	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
+		fprintf(stderr, "relevo: fence-history is printed as text or json\n");
+		return RELEVO_USAGE;
+	}
+	ans = call(command("fence-history"));
+	if (ans == NULL)
+		return RELEVO_UNAVAILABLE;
+	if (!json_object_object_get_ex(ans, "fence_history", &events) ||
+	    !json_object_is_type(events, json_type_array)) {
+		fprintf(stderr, "relevo: relevod's answer has no fence history\n");
+		json_object_put(ans);
+		return RELEVO_FAILED;
+	}
+	if (strcmp(format, "json") == 0) {
+		/* the document as relevod made it, without the IPC's "ok" */
+		doc = json_object_new_object();
+		json_object_object_add(doc, "fence_history", json_object_get(events));
+		printf("%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(doc);
+	} else {
+		fh_print_text(stdout, events);
+	}
+	json_object_put(ans);
+	return RELEVO_OK;
+}
+
 static int
 simple(json_object *req)
 {
@@ -284,6 +395,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct option sw_opts[] = {
+		{ "output-as", required_argument, NULL, 'o' },
 		{ "to", required_argument, NULL, 't' },
 		{ "no-wait", no_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 'T' },
@@ -315,8 +427,16 @@ main(int argc, char **argv)
 	cmd = argv[optind];
 	/* sub-command options */
 	optind++;
-	while ((opt = getopt_long(argc, argv, "+c:", sw_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+c:o:", sw_opts, NULL)) != -1) {
 		switch (opt) {
+		case 'o':
+			if (!rv_status_format_ok(optarg)) {
+				fprintf(stderr, "relevo: unknown output format '%s' (text, json, "
+					"prometheus)\n", optarg);
+				return RELEVO_USAGE;
+			}
+			format = optarg;
+			break;
 		case 't': to = optarg; break;
 		case 'n': wait = 0; break;
 		case 'T':
@@ -334,6 +454,8 @@ main(int argc, char **argv)
 		return do_status(format);
 	if (strcmp(cmd, "history") == 0 && optind == argc)
 		return do_history(strcmp(format, "prometheus") == 0 ? "text" : format);
+	if (strcmp(cmd, "fence-history") == 0 && optind == argc)
+		return do_fence_history(format);
 	if (strcmp(cmd, "switchover") == 0 && optind == argc)
 		return do_switchover(to, wait, (unsigned)timeout_s);
 	if ((strcmp(cmd, "standby") == 0 || strcmp(cmd, "unstandby") == 0) && optind == argc)
