@@ -91,6 +91,16 @@ check "configuration directory /etc/relevo" test -d /etc/relevo
 for p in relevod relevo relevo-probe; do
 	eq "$p --version" "$("/usr/sbin/$p" --version 2>&1)" "$p $version"
 done
+h=/usr/libexec/relevo/relevo-fence-peer
+check "DRBD fence-peer handler installed executable" test -x "$h"
+eq "relevo-unfence-peer is the same program" "$(readlink -f /usr/libexec/relevo/relevo-unfence-peer)" "$h"
+eq "relevo-fence-peer --version" "$("$h" --version 2>&1)" "relevo-fence-peer $version"
+eq "relevo-unfence-peer --version" "$(/usr/libexec/relevo/relevo-unfence-peer --version 2>&1)" \
+	"relevo-unfence-peer $version"
+# no relevod in the throwaway root: DRBD must get "not fenced" (1), never 3-7
+rc=0
+DRBD_RESOURCE=spool DRBD_PEER=peer sh -c "$h --timeout 5" > /dev/null 2>&1 || rc=$?
+eq "fence-peer handler without relevod exits" "$rc" 1
 ex=/usr/share/doc/relevo/examples/relevo.conf
 check "relevod -t accepts the example configuration" relevod -t -c "$ex"
 cp "$ex" /etc/relevo/relevo.conf
@@ -103,7 +113,8 @@ for a in spool mta; do
 		sh -c "cd /usr/share/resource-agents && xmllint --noout --relaxng metadata.rng /tmp/$a.xml"
 done
 
-for page in relevod.8 relevo.8 relevo-probe.8 relevo.conf.5 ocf_relevo_spool.7 ocf_relevo_mta.7; do
+for page in relevod.8 relevo.8 relevo-probe.8 relevo-fence-peer.8 relevo.conf.5 \
+	ocf_relevo_spool.7 ocf_relevo_mta.7; do
 	f=$(man -w "${page##*.}" "${page%.*}" 2> /dev/null || true)
 	eq "man page $page" "$f" "/usr/share/man/man${page##*.}/$page.gz"
 	[ -n "$f" ] || continue
@@ -119,7 +130,7 @@ check "unit enabled for multi-user.target" \
 check "relevod not started by the installation" sh -c '! pgrep -x relevod'
 
 check "dpkg -r removes the package" dpkg -r relevo
-check "programs gone" sh -c '! test -e /usr/sbin/relevod && ! test -e /usr/lib/ocf/resource.d/relevo/mta'
+check "programs gone" sh -c '! test -e /usr/sbin/relevod && ! test -e /usr/lib/ocf/resource.d/relevo/mta && ! test -e /usr/libexec/relevo'
 check "operator's configuration kept after remove" test -f /etc/relevo/relevo.conf
 check "dpkg -P purges it" dpkg -P relevo
 check "purge removes the state directory" sh -c '! test -e /var/lib/relevo'
