@@ -17,6 +17,7 @@
 #include <qb/qblog.h>
 #include <qb/qbloop.h>
 
+#include "config_text.h"
 #include "ctx.h"
 #include "log.h"
 
@@ -102,12 +103,15 @@ check_config(const char *path, struct rv_config **cfgp, int verbose)
 		return RELEVOD_CONFIG;
 	}
 	if (verbose) {
+		char *fencing = rv_config_fencing_brief(*cfgp);
+
 		rv_config_digest_hex(*cfgp, digest);
 		printf("%s: configuration is valid: site %s, nodes %s (%u) and %s (%u), "
 		       "%zu resource(s), fencing %s, digest %.16s\n", path, (*cfgp)->site,
 		       (*cfgp)->nodes[0].name, (*cfgp)->nodes[0].id, (*cfgp)->nodes[1].name,
 		       (*cfgp)->nodes[1].id, (*cfgp)->n_resources,
-		       (*cfgp)->fencing_off ? "OFF (UNSAFE)" : "on", digest);
+		       fencing != NULL ? fencing : "?", digest);
+		free(fencing);
 	}
 	return RELEVOD_OK;
 }

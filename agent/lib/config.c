@@ -8,8 +8,10 @@
  * number is known in the callback, and inih's multi-line continuation and its
  * truncation of long lines and long section names never apply), section
  * headers, sorted key tables with their ranges, and the checks that need the
- * whole file. A file with any error is refused whole: this must never return a
- * model built from a truncated, partial or guessed value.
+ * whole file. The fencing sections' own rules (agents, options, secrets
+ * files, the watchdog) are in config_fence.c. A file with any error is
+ * refused whole: this must never return a model built from a truncated,
+ * partial or guessed value.
  */
 #include "autoconf.h"
 
@@ -38,27 +40,18 @@
 
 #define DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/relevo"
 
-#define NAME_MAX_LEN 63      /* site, node, resource, provider, type, param */
-#define MAX_RESOURCES 16
-#define MAX_PARAMS 64
-#define MAX_SECTION_KEYS 8
 #define PARAM_PREFIX "param."
-#define NAME_RULE "use letters, digits, '_', '.' and '-', at most 63 characters"
-
-enum sec_kind {
-	SEC_NONE,     /* before the first header */
-	SEC_SKIP,     /* a header in error: its keys are ignored, not reported */
-	SEC_SITE,
-	SEC_DAEMON,
-	SEC_NODE,
-	SEC_RESOURCE,
-};
+#define OPTION_PREFIX "option."
 
 enum val_type {
 	V_NAME,    /* char *, [A-Za-z0-9_.-]{1,63} */
 	V_PATH,    /* char *, absolute path */
-	V_FENCING, /* int, "off" is the only value this version knows */
+	V_FENCING, /* int fencing_off, "on" or "off" */
+	V_WITNESS, /* int, enum rv_witness: "none" or "qdevice" */
+	V_ACTION,  /* int reboot, "off" or "reboot" */
+	V_BOOL,    /* int, yes/no (rv_parse_bool) */
 	V_AGENT,   /* ocf:PROVIDER:TYPE, into the resource's three strings */
+	V_FENCE_AGENT, /* char *, the fence agent's absolute path */
 	V_ID,      /* uint32_t, 1..UINT32_MAX */
 	V_MS,      /* uint64_t milliseconds in min..max (or 0: KEY_ZERO_OK) */
 	V_UINT,    /* unsigned in min..max */
@@ -75,19 +68,25 @@ struct key_def {
 
 #define KEY_REQUIRED 0x1
 #define KEY_ZERO_OK 0x2   /* V_MS: 0 is accepted below min */
+#define KEY_WHOLE_S 0x4   /* V_MS: whole seconds only */
 
 #define CFG(f) offsetof(struct rv_config, f)
 #define NODE(f) offsetof(struct rv_node_cfg, f)
 #define RES(f) offsetof(struct rv_resource_cfg, f)
+#define FENCE(f) offsetof(struct rv_fence_cfg, f)
+#define WD(f) (offsetof(struct rv_config, watchdog) + offsetof(struct rv_watchdog_cfg, f))
 #define MS_S 1000ULL
 #define MS_M (60 * MS_S)
 #define MS_H (60 * MS_M)
 
 /* Key tables, each sorted by name. */
 static const struct key_def site_keys[] = {
+	{ "agent-lost-grace", V_MS, CFG(agent_lost_grace_ms), "1s..600s", MS_S, 600 * MS_S, 0 },
+	{ "fence-delay", V_MS, CFG(fence_delay_ms), "0..60s", 0, 60 * MS_S, 0 },
 	{ "fencing", V_FENCING, CFG(fencing_off), NULL, 0, 0, KEY_REQUIRED },
 	{ "name", V_NAME, CFG(site), NULL, 0, 0, KEY_REQUIRED },
 	{ "preferred-node", V_NAME, CFG(preferred_node), NULL, 0, 0, 0 },
+	{ "witness", V_WITNESS, CFG(witness), NULL, 0, 0, 0 },
 };
 
 static const struct key_def daemon_keys[] = {
@@ -112,9 +111,29 @@ static const struct key_def resource_keys[] = {
 	{ "stop-timeout", V_MS, RES(stop_timeout_ms), "1s..1h", MS_S, MS_H, 0 },
 };
 
+static const struct key_def fence_keys[] = {
+	{ "action", V_ACTION, FENCE(reboot), NULL, 0, 0, 0 },
+	{ "agent", V_FENCE_AGENT, FENCE(agent), NULL, 0, 0, KEY_REQUIRED },
+	{ "no-status", V_BOOL, FENCE(no_status), NULL, 0, 0, 0 },
+	{ "secrets-file", V_PATH, FENCE(secrets_file), NULL, 0, 0, 0 },
+	{ "target", V_NAME, FENCE(target), NULL, 0, 0, 0 },
+	{ "timeout", V_MS, FENCE(timeout_ms), "1s..300s", MS_S, 300 * MS_S, 0 },
+};
+
+/* The interval's relation to the timeout is checked when the section ends
+ * (config_fence.c). */
+static const struct key_def watchdog_keys[] = {
+	{ "device", V_PATH, WD(device), NULL, 0, 0, 0 },
+	{ "interval", V_MS, WD(interval_ms), "100ms..60s", 100, 60 * MS_S, 0 },
+	{ "timeout", V_MS, WD(timeout_ms), "2s..120s", 2 * MS_S, 120 * MS_S, KEY_WHOLE_S },
+};
+
 #define N_KEYS(t) (sizeof(t) / sizeof((t)[0]))
 
 _Static_assert(N_KEYS(resource_keys) <= MAX_SECTION_KEYS, "key_line[] too small");
+_Static_assert(N_KEYS(site_keys) <= MAX_SECTION_KEYS, "key_line[] too small");
+_Static_assert(N_KEYS(fence_keys) <= MAX_SECTION_KEYS, "key_line[] too small");
+_Static_assert(MAX_OPTIONS <= MAX_PARAMS, "param_line[] too small");
 
 struct section_def {
 	const char *kind;
@@ -127,52 +146,15 @@ struct section_def {
 /* Sorted by kind. */
 static const struct section_def section_defs[] = {
 	{ "daemon", SEC_DAEMON, 0, daemon_keys, N_KEYS(daemon_keys) },
+	{ "fence", SEC_FENCE, 1, fence_keys, N_KEYS(fence_keys) },
 	{ "node", SEC_NODE, 1, node_keys, N_KEYS(node_keys) },
 	{ "resource", SEC_RESOURCE, 1, resource_keys, N_KEYS(resource_keys) },
 	{ "site", SEC_SITE, 0, site_keys, N_KEYS(site_keys) },
+	{ "watchdog", SEC_WATCHDOG, 0, watchdog_keys, N_KEYS(watchdog_keys) },
 };
 
-struct cfg_err {
-	int line; /* 0: about the whole file */
-	size_t seq;
-	char *msg;
-};
-
-struct parse_ctx {
-	const char *path;
-	FILE *f;
-	struct rv_config *cfg;
-	int lineno;       /* the physical line inih is working on */
-	int read_errno;
-	int oom;
-	int key_pending;  /* a key line inih has not called on_key() for yet */
-	char sep;         /* first of '=' ':' on that line */
-
-	/* the current section */
-	enum sec_kind sec;
-	const struct section_def *sdef;
-	char label[16 + NAME_MAX_LEN]; /* "[resource NAME]" */
-	int damaged;      /* a line of it was refused whole: skip its checks */
-	size_t node;
-	struct rv_resource_cfg *res;
-	int key_line[MAX_SECTION_KEYS];
-	int param_line[MAX_PARAMS];
-
-	/* across the file */
-	int site_line;
-	int daemon_line;
-	int pref_line;
-
-	struct cfg_err *errs;
-	size_t n_errs;
-	size_t cap_errs;
-};
-
-static void add_err(struct parse_ctx *ctx, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-add_err(struct parse_ctx *ctx, int line, const char *fmt, ...)
+void
+rv_cfg_err(struct parse_ctx *ctx, int line, const char *fmt, ...)
 {
 	struct cfg_err *grown;
 	va_list ap;
@@ -211,8 +193,8 @@ add_err(struct parse_ctx *ctx, int line, const char *fmt, ...)
 	ctx->n_errs++;
 }
 
-static int
-has_err_at(const struct parse_ctx *ctx, int line)
+int
+rv_cfg_has_err_at(const struct parse_ctx *ctx, int line)
 {
 	size_t i;
 
@@ -285,8 +267,8 @@ valid_name_n(const char *s, size_t n, int dot_dash)
 	return 1;
 }
 
-static int
-valid_name(const char *s, int dot_dash)
+int
+rv_cfg_valid_name(const char *s, int dot_dash)
 {
 	return valid_name_n(s, strlen(s), dot_dash);
 }
@@ -304,8 +286,8 @@ is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-static void
-set_str(struct parse_ctx *ctx, char **slot, const char *v)
+void
+rv_cfg_set_str(struct parse_ctx *ctx, char **slot, const char *v)
 {
 	char *copy = strdup(v);
 
@@ -331,8 +313,20 @@ find_key(const struct section_def *sdef, const char *name, size_t *idx)
 	return NULL;
 }
 
-/* End of a section: the keys it must have. A damaged section has already
- * been reported; its missing keys would only repeat that. */
+/* The line of key name in the current section, 0 if not given. */
+static int
+key_line_of(const struct parse_ctx *ctx, const char *name)
+{
+	size_t i;
+
+	if (ctx->sdef == NULL || find_key(ctx->sdef, name, &i) == NULL)
+		return 0;
+	return ctx->key_line[i];
+}
+
+/* End of a section: the keys it must have, and what a section can only
+ * tell once all its keys are known. A damaged section has already been
+ * reported; its missing keys would only repeat that. */
 static void
 close_section(struct parse_ctx *ctx)
 {
@@ -344,25 +338,36 @@ close_section(struct parse_ctx *ctx)
 		line = ctx->cfg->nodes[ctx->node].line;
 	else if (ctx->sec == SEC_RESOURCE)
 		line = ctx->res->line;
+	else if (ctx->sec == SEC_FENCE)
+		line = ctx->fence->line;
 	if (sdef != NULL && !ctx->damaged) {
 		for (i = 0; i < sdef->n_keys; i++) {
 			if (!(sdef->keys[i].flags & KEY_REQUIRED) || ctx->key_line[i] != 0)
 				continue;
 			if (sdef->keys[i].type == V_FENCING)
-				add_err(ctx, line, "missing key 'fencing' in [site]: "
-				    "this version cannot fence; write 'fencing = off' to run "
-				    "without fencing, which is UNSAFE and for a lab only");
+				rv_cfg_err(ctx, line, "missing key 'fencing' in [site]: write "
+				    "'fencing = on' with a [fence NAME] or [watchdog] section, or "
+				    "'fencing = off' (UNSAFE: for a lab only)");
 			else
-				add_err(ctx, line, "missing key '%s' in %s",
+				rv_cfg_err(ctx, line, "missing key '%s' in %s",
 				    sdef->keys[i].name, ctx->label);
 		}
 	}
-	if (ctx->sec == SEC_SITE && find_key(sdef, "preferred-node", &i) != NULL)
-		ctx->pref_line = ctx->key_line[i];
+	if (ctx->sec == SEC_SITE)
+		ctx->pref_line = key_line_of(ctx, "preferred-node");
+	if (ctx->sec == SEC_FENCE) {
+		ctx->target_line[ctx->fence - ctx->cfg->fences] = key_line_of(ctx, "target");
+		if (!ctx->oom)
+			rv_cfg_close_fence(ctx, key_line_of(ctx, "secrets-file"));
+	}
+	if (ctx->sec == SEC_WATCHDOG)
+		rv_cfg_close_watchdog(ctx, key_line_of(ctx, "timeout"),
+				      key_line_of(ctx, "interval"));
 	ctx->sec = SEC_NONE;
 	ctx->sdef = NULL;
 	ctx->damaged = 0;
 	ctx->res = NULL;
+	ctx->fence = NULL;
 	memset(ctx->key_line, 0, sizeof(ctx->key_line));
 	memset(ctx->param_line, 0, sizeof(ctx->param_line));
 }
@@ -375,13 +380,13 @@ open_node(struct parse_ctx *ctx, const char *name, size_t len, int line)
 
 	for (i = 0; i < cfg->n_nodes; i++) {
 		if (same_name(cfg->nodes[i].name, name, len)) {
-			add_err(ctx, line, "duplicate section %s (first at line %d)",
+			rv_cfg_err(ctx, line, "duplicate section %s (first at line %d)",
 			    ctx->label, cfg->nodes[i].line);
 			return;
 		}
 	}
 	if (cfg->n_nodes == 2) {
-		add_err(ctx, line, "%s is a third node: a site has exactly two", ctx->label);
+		rv_cfg_err(ctx, line, "%s is a third node: a site has exactly two", ctx->label);
 		return;
 	}
 	cfg->nodes[cfg->n_nodes].name = strndup(name, len);
@@ -403,13 +408,13 @@ open_resource(struct parse_ctx *ctx, const char *name, size_t len, int line)
 
 	for (i = 0; i < cfg->n_resources; i++) {
 		if (same_name(cfg->resources[i].name, name, len)) {
-			add_err(ctx, line, "duplicate section %s (first at line %d)",
+			rv_cfg_err(ctx, line, "duplicate section %s (first at line %d)",
 			    ctx->label, cfg->resources[i].line);
 			return;
 		}
 	}
 	if (cfg->n_resources == MAX_RESOURCES) {
-		add_err(ctx, line, "%s: at most %d resources are supported",
+		rv_cfg_err(ctx, line, "%s: at most %d resources are supported",
 		    ctx->label, MAX_RESOURCES);
 		return;
 	}
@@ -451,13 +456,13 @@ open_section(struct parse_ctx *ctx, const char *text, int line)
 		if (*end == ';' && end > p && is_blank(end[-1]))
 			break;
 	if (*end != ']') {
-		add_err(ctx, line, "syntax error: section header without ']'");
+		rv_cfg_err(ctx, line, "syntax error: section header without ']'");
 		return;
 	}
 	for (q = end + 1; is_blank(*q); q++)
 		;
 	if (*q != '\0' && *q != ';' && *q != '#')
-		add_err(ctx, line, "syntax error: text after ']'");
+		rv_cfg_err(ctx, line, "syntax error: text after ']'");
 
 	while (p < end && is_blank(*p))
 		p++;
@@ -474,19 +479,19 @@ open_section(struct parse_ctx *ctx, const char *text, int line)
 		    memcmp(section_defs[i].kind, p, kind_len) == 0)
 			sdef = &section_defs[i];
 	if (sdef == NULL) {
-		add_err(ctx, line, "unknown section [%.*s]", (int)(end - p), p);
+		rv_cfg_err(ctx, line, "unknown section [%.*s]", (int)(end - p), p);
 		return;
 	}
 	if (sdef->named && name_len == 0) {
-		add_err(ctx, line, "[%s] needs a name: [%s NAME]", sdef->kind, sdef->kind);
+		rv_cfg_err(ctx, line, "[%s] needs a name: [%s NAME]", sdef->kind, sdef->kind);
 		return;
 	}
 	if (!sdef->named && name_len != 0) {
-		add_err(ctx, line, "[%s] takes no name", sdef->kind);
+		rv_cfg_err(ctx, line, "[%s] takes no name", sdef->kind);
 		return;
 	}
 	if (sdef->named && !valid_name_n(name, name_len, 1)) {
-		add_err(ctx, line, "invalid %s name '%.*s': " NAME_RULE,
+		rv_cfg_err(ctx, line, "invalid %s name '%.*s': " NAME_RULE,
 		    sdef->kind, (int)name_len, name);
 		return;
 	}
@@ -498,11 +503,13 @@ open_section(struct parse_ctx *ctx, const char *text, int line)
 
 	switch (sdef->sec) {
 	case SEC_SITE:
-	case SEC_DAEMON: {
-		int *first = sdef->sec == SEC_SITE ? &ctx->site_line : &ctx->daemon_line;
+	case SEC_DAEMON:
+	case SEC_WATCHDOG: {
+		int *first = sdef->sec == SEC_SITE ? &ctx->site_line :
+			     sdef->sec == SEC_DAEMON ? &ctx->daemon_line : &ctx->watchdog_line;
 
 		if (*first != 0) {
-			add_err(ctx, line, "duplicate section %s (first at line %d)",
+			rv_cfg_err(ctx, line, "duplicate section %s (first at line %d)",
 			    ctx->label, *first);
 			return;
 		}
@@ -515,6 +522,9 @@ open_section(struct parse_ctx *ctx, const char *text, int line)
 		break;
 	case SEC_RESOURCE:
 		open_resource(ctx, name, name_len, line);
+		break;
+	case SEC_FENCE:
+		rv_cfg_open_fence(ctx, name, name_len, line);
 		break;
 	default:
 		return;
@@ -550,7 +560,7 @@ end_key_line(struct parse_ctx *ctx)
 	if (!ctx->key_pending)
 		return;
 	ctx->key_pending = 0;
-	add_err(ctx, ctx->lineno, "syntax error: expected 'key = value'");
+	rv_cfg_err(ctx, ctx->lineno, "syntax error: expected 'key = value'");
 }
 
 /*
@@ -595,14 +605,14 @@ read_line(char *str, int num, void *stream)
 	str[len] = '\0';
 
 	if (count > (size_t)num - 3) {
-		add_err(ctx, ctx->lineno, "line too long: more than %d characters", num - 3);
+		rv_cfg_err(ctx, ctx->lineno, "line too long: more than %d characters", num - 3);
 		return refuse_line(ctx, str);
 	}
 	for (i = 0; i < len; i++) {
 		unsigned char u = (unsigned char)str[i];
 
 		if ((u < 0x20 && u != '\t') || u == 0x7f) {
-			add_err(ctx, ctx->lineno, "control character 0x%02x in line", u);
+			rv_cfg_err(ctx, ctx->lineno, "control character 0x%02x in line", u);
 			return refuse_line(ctx, str);
 		}
 	}
@@ -635,7 +645,9 @@ section_base(struct parse_ctx *ctx)
 		return (char *)&ctx->cfg->nodes[ctx->node];
 	case SEC_RESOURCE:
 		return (char *)ctx->res;
-	default:
+	case SEC_FENCE:
+		return (char *)ctx->fence;
+	default: /* [site], [daemon], [watchdog]: offsets into the model */
 		return (char *)ctx->cfg;
 	}
 }
@@ -648,15 +660,15 @@ set_agent(struct parse_ctx *ctx, const char *v)
 	char *dup_p = NULL, *dup_t = NULL;
 
 	if (strcspn(v, ":") != 3 || strncmp(v, "ocf", 3) != 0) {
-		add_err(ctx, ctx->lineno, "agent '%s': only OCF resource agents are "
+		rv_cfg_err(ctx, ctx->lineno, "agent '%s': only OCF resource agents are "
 		    "supported, as ocf:PROVIDER:TYPE", v);
 		return;
 	}
 	provider = v + 4;
 	type = strchr(provider, ':');
 	if (v[3] != ':' || type == NULL ||
-	    !valid_name_n(provider, (size_t)(type - provider), 1) || !valid_name(type + 1, 1)) {
-		add_err(ctx, ctx->lineno, "agent '%s' is not ocf:PROVIDER:TYPE "
+	    !valid_name_n(provider, (size_t)(type - provider), 1) || !rv_cfg_valid_name(type + 1, 1)) {
+		rv_cfg_err(ctx, ctx->lineno, "agent '%s' is not ocf:PROVIDER:TYPE "
 		    "(PROVIDER and TYPE: letters, digits, '_', '.' and '-')", v);
 		return;
 	}
@@ -666,7 +678,7 @@ set_agent(struct parse_ctx *ctx, const char *v)
 		ctx->oom = 1;
 		goto done;
 	}
-	set_str(ctx, &res->agent, v);
+	rv_cfg_set_str(ctx, &res->agent, v);
 	free(res->provider);
 	free(res->type);
 	res->provider = dup_p;
@@ -687,36 +699,56 @@ set_value(struct parse_ctx *ctx, const struct key_def *k, const char *v)
 
 	switch (k->type) {
 	case V_NAME:
-		if (!valid_name(v, 1)) {
-			add_err(ctx, ctx->lineno, "%s '%s' is not a valid name: " NAME_RULE,
+		if (!rv_cfg_valid_name(v, 1)) {
+			rv_cfg_err(ctx, ctx->lineno, "%s '%s' is not a valid name: " NAME_RULE,
 			    k->name, v);
 			return;
 		}
-		set_str(ctx, (char **)slot, v);
+		rv_cfg_set_str(ctx, (char **)slot, v);
 		return;
 	case V_PATH:
 		if (v[0] != '/') {
-			add_err(ctx, ctx->lineno, "%s '%s' is not an absolute path",
+			rv_cfg_err(ctx, ctx->lineno, "%s '%s' is not an absolute path",
 			    k->name, v);
 			return;
 		}
-		set_str(ctx, (char **)slot, v);
+		rv_cfg_set_str(ctx, (char **)slot, v);
 		return;
 	case V_FENCING:
-		if (strcmp(v, "off") != 0) {
-			add_err(ctx, ctx->lineno, "fencing '%s': this version supports only "
-			    "'fencing = off'", v);
+	case V_WITNESS:
+	case V_ACTION: {
+		/* each value's index is what the model stores */
+		static const char *const words[][2] = {
+			[V_FENCING] = { "on", "off" },
+			[V_WITNESS] = { "none", "qdevice" },
+			[V_ACTION] = { "off", "reboot" },
+		};
+		const char *const *w = words[k->type];
+
+		if (strcmp(v, w[0]) != 0 && strcmp(v, w[1]) != 0) {
+			rv_cfg_err(ctx, ctx->lineno, "%s '%s' must be '%s' or '%s'",
+			    k->name, v, w[0], w[1]);
 			return;
 		}
-		*(int *)slot = 1;
+		*(int *)slot = strcmp(v, w[1]) == 0;
+		if (k->type == V_FENCING)
+			ctx->fencing_line = ctx->lineno;
+		return;
+	}
+	case V_BOOL:
+		if (rv_parse_bool(v, (int *)slot) < 0)
+			rv_cfg_err(ctx, ctx->lineno, "%s '%s' must be 'yes' or 'no'", k->name, v);
 		return;
 	case V_AGENT:
 		set_agent(ctx, v);
 		return;
+	case V_FENCE_AGENT:
+		rv_cfg_fence_agent(ctx, v);
+		return;
 	case V_MS:
 		rc = rv_parse_duration_ms(v, k->max, &u);
 		if (rc == -EINVAL) {
-			add_err(ctx, ctx->lineno, "%s '%s' is not a duration "
+			rv_cfg_err(ctx, ctx->lineno, "%s '%s' is not a duration "
 			    "(such as 500ms, 20s, 5m, 1h)", k->name, v);
 			return;
 		}
@@ -725,7 +757,7 @@ set_value(struct parse_ctx *ctx, const struct key_def *k, const char *v)
 	case V_UINT:
 		rc = rv_parse_uint(v, k->max, &u);
 		if (rc == -EINVAL) {
-			add_err(ctx, ctx->lineno, "%s '%s' is not a number", k->name, v);
+			rv_cfg_err(ctx, ctx->lineno, "%s '%s' is not a number", k->name, v);
 			return;
 		}
 		break;
@@ -733,7 +765,12 @@ set_value(struct parse_ctx *ctx, const struct key_def *k, const char *v)
 		return;
 	}
 	if (rc == -ERANGE || (u < k->min && !((k->flags & KEY_ZERO_OK) && u == 0))) {
-		add_err(ctx, ctx->lineno, "%s '%s' is out of range (%s)", k->name, v, k->range);
+		rv_cfg_err(ctx, ctx->lineno, "%s '%s' is out of range (%s)", k->name, v, k->range);
+		return;
+	}
+	if ((k->flags & KEY_WHOLE_S) && u % MS_S != 0) {
+		rv_cfg_err(ctx, ctx->lineno, "%s '%s' is not a whole number of seconds "
+		    "(the watchdog device counts seconds)", k->name, v);
 		return;
 	}
 	if (k->type == V_MS) {
@@ -744,7 +781,7 @@ set_value(struct parse_ctx *ctx, const struct key_def *k, const char *v)
 		const struct rv_node_cfg *other = &ctx->cfg->nodes[1 - ctx->node];
 
 		if (other->name != NULL && other->id == (uint32_t)u)
-			add_err(ctx, ctx->lineno, "id %s is already the id of [node %s]",
+			rv_cfg_err(ctx, ctx->lineno, "id %s is already the id of [node %s]",
 			    v, other->name);
 		*(uint32_t *)slot = (uint32_t)u;
 	}
@@ -758,22 +795,22 @@ add_param(struct parse_ctx *ctx, const char *key, const char *value)
 	struct rv_param *p;
 	size_t i;
 
-	if (!valid_name(name, 0)) {
-		add_err(ctx, ctx->lineno, "invalid parameter name '%s': use letters, digits "
+	if (!rv_cfg_valid_name(name, 0)) {
+		rv_cfg_err(ctx, ctx->lineno, "invalid parameter name '%s': use letters, digits "
 		    "and '_' after '" PARAM_PREFIX "', at most 63 characters", key);
 		return;
 	}
 	for (i = 0; i < res->n_params; i++) {
 		if (strcmp(res->params[i].name, name) == 0) {
-			add_err(ctx, ctx->lineno, "duplicate key '%s' in %s (first at line %d)",
+			rv_cfg_err(ctx, ctx->lineno, "duplicate key '%s' in %s (first at line %d)",
 			    key, ctx->label, ctx->param_line[i]);
 			return;
 		}
 	}
 	if (*value == '\0')
-		add_err(ctx, ctx->lineno, "empty value for '%s'", key);
+		rv_cfg_err(ctx, ctx->lineno, "empty value for '%s'", key);
 	if (res->n_params == MAX_PARAMS) {
-		add_err(ctx, ctx->lineno, "too many parameters in %s: at most %d",
+		rv_cfg_err(ctx, ctx->lineno, "too many parameters in %s: at most %d",
 		    ctx->label, MAX_PARAMS);
 		return;
 	}
@@ -800,17 +837,17 @@ on_key(void *user, const char *section, const char *name, const char *value)
 	if (ctx->oom)
 		return 1;
 	if (ctx->sep == ':') {
-		add_err(ctx, ctx->lineno, "syntax error: use '=' between key and value");
+		rv_cfg_err(ctx, ctx->lineno, "syntax error: use '=' between key and value");
 		return 1;
 	}
 	if (*name == '\0') {
-		add_err(ctx, ctx->lineno, "syntax error: no key before '='");
+		rv_cfg_err(ctx, ctx->lineno, "syntax error: no key before '='");
 		return 1;
 	}
 	if (ctx->sec == SEC_SKIP)
 		return 1;
 	if (ctx->sec == SEC_NONE) {
-		add_err(ctx, ctx->lineno, "key '%s' outside any section", name);
+		rv_cfg_err(ctx, ctx->lineno, "key '%s' outside any section", name);
 		return 1;
 	}
 	if (ctx->sec == SEC_RESOURCE &&
@@ -818,19 +855,24 @@ on_key(void *user, const char *section, const char *name, const char *value)
 		add_param(ctx, name, value);
 		return 1;
 	}
+	if (ctx->sec == SEC_FENCE &&
+	    strncmp(name, OPTION_PREFIX, strlen(OPTION_PREFIX)) == 0) {
+		rv_cfg_fence_option(ctx, name, value);
+		return 1;
+	}
 	k = find_key(ctx->sdef, name, &i);
 	if (k == NULL) {
-		add_err(ctx, ctx->lineno, "unknown key '%s' in %s", name, ctx->label);
+		rv_cfg_err(ctx, ctx->lineno, "unknown key '%s' in %s", name, ctx->label);
 		return 1;
 	}
 	if (ctx->key_line[i] != 0) {
-		add_err(ctx, ctx->lineno, "duplicate key '%s' in %s (first at line %d)",
+		rv_cfg_err(ctx, ctx->lineno, "duplicate key '%s' in %s (first at line %d)",
 		    name, ctx->label, ctx->key_line[i]);
 		return 1;
 	}
 	ctx->key_line[i] = ctx->lineno;
 	if (*value == '\0') {
-		add_err(ctx, ctx->lineno, "empty value for '%s'", name);
+		rv_cfg_err(ctx, ctx->lineno, "empty value for '%s'", name);
 		return 1;
 	}
 	set_value(ctx, k, value);
@@ -844,17 +886,18 @@ check_file(struct parse_ctx *ctx)
 	struct rv_config *cfg = ctx->cfg;
 
 	if (ctx->site_line == 0)
-		add_err(ctx, 0, "no [site] section");
+		rv_cfg_err(ctx, 0, "no [site] section");
 	if (cfg->n_nodes != 2)
-		add_err(ctx, 0, "a site has exactly two [node NAME] sections, "
+		rv_cfg_err(ctx, 0, "a site has exactly two [node NAME] sections, "
 		    "this file has %zu", cfg->n_nodes);
 	if (cfg->n_resources == 0)
-		add_err(ctx, 0, "no [resource NAME] section: "
+		rv_cfg_err(ctx, 0, "no [resource NAME] section: "
 		    "a site needs at least one resource");
 	if (cfg->preferred_node != NULL &&
 	    rv_config_node_by_name(cfg, cfg->preferred_node) == NULL)
-		add_err(ctx, ctx->pref_line, "preferred-node '%s' is not a [node] of this site",
+		rv_cfg_err(ctx, ctx->pref_line, "preferred-node '%s' is not a [node] of this site",
 		    cfg->preferred_node);
+	rv_cfg_check_fencing(ctx);
 }
 
 
@@ -871,10 +914,17 @@ new_model(struct rv_config **cfgp, const char *path)
 	cfg->ocf_root = strdup(OCF_ROOT_DIR);
 	cfg->state_dir = strdup(DEFAULT_STATE_DIR);
 	cfg->resources = calloc(MAX_RESOURCES, sizeof(*cfg->resources));
+	cfg->fences = calloc(MAX_FENCES, sizeof(*cfg->fences));
+	cfg->watchdog.device = strdup("/dev/watchdog");
 	cfg->state_interval_ms = 1000;
 	cfg->peer_wait_ms = 3000;
+	cfg->fence_delay_ms = 5000;
+	cfg->agent_lost_grace_ms = 10000;
+	cfg->witness = RV_WITNESS_NONE;
+	cfg->watchdog.timeout_ms = 10000;
+	cfg->watchdog.interval_ms = 2000; /* timeout / 5; set again at [watchdog]'s end */
 	if (cfg->path == NULL || cfg->ocf_root == NULL || cfg->state_dir == NULL ||
-	    cfg->resources == NULL) {
+	    cfg->resources == NULL || cfg->fences == NULL || cfg->watchdog.device == NULL) {
 		rc = -ENOMEM;
 		goto done;
 	}
@@ -904,17 +954,17 @@ rv_config_load(const char *path, struct rv_config **cfgp, char **errs)
 	ctx.f = fopen(path, "r");
 	if (ctx.f == NULL) {
 		rc = -errno;
-		add_err(&ctx, 0, "cannot open: %s", strerror(-rc));
+		rv_cfg_err(&ctx, 0, "cannot open: %s", strerror(-rc));
 		goto done;
 	}
 	if (fstat(fileno(ctx.f), &st) < 0) {
 		rc = -errno;
-		add_err(&ctx, 0, "cannot open: %s", strerror(-rc));
+		rv_cfg_err(&ctx, 0, "cannot open: %s", strerror(-rc));
 		goto done;
 	}
 	if (S_ISDIR(st.st_mode)) {
 		rc = -EISDIR;
-		add_err(&ctx, 0, "cannot open: %s", strerror(EISDIR));
+		rv_cfg_err(&ctx, 0, "cannot open: %s", strerror(EISDIR));
 		goto done;
 	}
 	rc = new_model(&ctx.cfg, path);
@@ -925,13 +975,13 @@ rv_config_load(const char *path, struct rv_config **cfgp, char **errs)
 	close_section(&ctx);
 	if (ctx.read_errno != 0) {
 		rc = -ctx.read_errno;
-		add_err(&ctx, 0, "cannot read: %s", strerror(ctx.read_errno));
+		rv_cfg_err(&ctx, 0, "cannot read: %s", strerror(ctx.read_errno));
 		goto done;
 	}
 	if (ret == -2)
 		ctx.oom = 1;
-	else if (ret > 0 && !has_err_at(&ctx, ret))
-		add_err(&ctx, ret, "syntax error");
+	else if (ret > 0 && !rv_cfg_has_err_at(&ctx, ret))
+		rv_cfg_err(&ctx, ret, "syntax error");
 	if (!ctx.oom)
 		check_file(&ctx);
 	if (ctx.oom) {
@@ -944,7 +994,7 @@ rv_config_load(const char *path, struct rv_config **cfgp, char **errs)
 	}
 	rc = rv_config_digest_model(ctx.cfg);
 	if (rc < 0) {
-		add_err(&ctx, 0, "cannot compute the digest: %s", strerror(-rc));
+		rv_cfg_err(&ctx, 0, "cannot compute the digest: %s", strerror(-rc));
 		goto done;
 	}
 	*cfgp = ctx.cfg;
@@ -954,7 +1004,7 @@ done:
 		for (i = 0; i < ctx.n_errs; i++)
 			free(ctx.errs[i].msg);
 		ctx.n_errs = 0;
-		add_err(&ctx, 0, "out of memory");
+		rv_cfg_err(&ctx, 0, "out of memory");
 	}
 	if (rc < 0 && errs != NULL)
 		*errs = format_errs(&ctx);

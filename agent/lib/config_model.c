@@ -1,6 +1,6 @@
 /*
  * config_model.c — the loaded configuration model: its digest, lookups and
- * release. The parser (config.c) builds the model; this file only reads it
+ * release (option values, which may be passwords, wiped first). The parser (config.c) builds the model; this file only reads it
  * (and hashes it). It must never parse text.
  */
 #include "autoconf.h"
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "config_priv.h"
@@ -57,11 +58,48 @@ cmp_param(const void *a, const void *b)
 	return strcmp((*x)->name, (*y)->name);
 }
 
+/* An option's value enters the digest as its own SHA-256: the digest is
+ * shown and sent to the peer, and some values are passwords. */
+static void
+put_value_hash(struct hasher *h, const char *v)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	if (h->ok && EVP_Digest(v, strlen(v), md, &len, EVP_sha256(), NULL) != 1)
+		h->ok = 0;
+	if (h->ok)
+		put_bytes(h, md, len);
+	OPENSSL_cleanse(md, sizeof(md));
+}
+
+/* params sorted by name into *sortedp (grown to n); -ENOMEM */
+static int
+sort_params(const struct rv_param *params, size_t n, const struct rv_param ***sortedp)
+{
+	const struct rv_param **sorted;
+	size_t j;
+
+	free(*sortedp);
+	*sortedp = NULL;
+	sorted = calloc(n + 1, sizeof(*sorted));
+	if (sorted == NULL)
+		return -ENOMEM;
+	for (j = 0; j < n; j++)
+		sorted[j] = &params[j];
+	qsort(sorted, n, sizeof(*sorted), cmp_param);
+	*sortedp = sorted;
+	return 0;
+}
+
 /*
  * SHA-256 over the model in a fixed order: version tag, site, preferred node
- * (presence flag first), fencing, nodes by id, daemon settings, resources in
- * start order with their parameters by name. Every count and number is 8 bytes
- * big-endian; every string is length-prefixed.
+ * (presence flag first), fencing settings, nodes by id, daemon settings,
+ * resources in start order with their parameters by name, fence methods in
+ * order with their options by name (values hashed, see put_value_hash), the
+ * watchdog (presence flag first), the witness. Every count and number is 8
+ * bytes big-endian; every string is length-prefixed. Paths of files that
+ * only carry values (the secrets file) are left out: their content counts.
  */
 int
 rv_config_digest_model(struct rv_config *cfg)
@@ -82,12 +120,14 @@ rv_config_digest_model(struct rv_config *cfg)
 		rc = -EIO;
 		goto done;
 	}
-	put_str(&h, "relevo-config-1");
+	put_str(&h, "relevo-config-2");
 	put_str(&h, cfg->site);
 	put_u64(&h, cfg->preferred_node != NULL);
 	if (cfg->preferred_node != NULL)
 		put_str(&h, cfg->preferred_node);
 	put_u64(&h, (uint64_t)cfg->fencing_off);
+	put_u64(&h, cfg->fence_delay_ms);
+	put_u64(&h, cfg->agent_lost_grace_ms);
 	put_u64(&h, cfg->n_nodes);
 	for (i = 0; i < cfg->n_nodes; i++) {
 		n = &cfg->nodes[cfg->nodes[0].id > cfg->nodes[1].id ? 1 - i : i];
@@ -112,20 +152,42 @@ rv_config_digest_model(struct rv_config *cfg)
 		put_u64(&h, r->monitor_level);
 		put_u64(&h, r->migration_threshold);
 		put_u64(&h, r->n_params);
-		free(sorted);
-		sorted = calloc(r->n_params + 1, sizeof(*sorted));
-		if (sorted == NULL) {
-			rc = -ENOMEM;
+		rc = sort_params(r->params, r->n_params, &sorted);
+		if (rc < 0)
 			goto done;
-		}
-		for (j = 0; j < r->n_params; j++)
-			sorted[j] = &r->params[j];
-		qsort(sorted, r->n_params, sizeof(*sorted), cmp_param);
 		for (j = 0; j < r->n_params; j++) {
 			put_str(&h, sorted[j]->name);
 			put_str(&h, sorted[j]->value);
 		}
 	}
+	put_u64(&h, cfg->n_fences);
+	for (i = 0; i < cfg->n_fences; i++) {
+		const struct rv_fence_cfg *f = &cfg->fences[i];
+
+		put_str(&h, f->name);
+		put_str(&h, f->agent);
+		put_u64(&h, f->target != NULL);
+		if (f->target != NULL)
+			put_str(&h, f->target);
+		put_u64(&h, (uint64_t)f->reboot);
+		put_u64(&h, (uint64_t)f->no_status);
+		put_u64(&h, f->timeout_ms);
+		put_u64(&h, f->n_options);
+		rc = sort_params(f->options, f->n_options, &sorted);
+		if (rc < 0)
+			goto done;
+		for (j = 0; j < f->n_options; j++) {
+			put_str(&h, sorted[j]->name);
+			put_value_hash(&h, sorted[j]->value);
+		}
+	}
+	put_u64(&h, (uint64_t)cfg->watchdog.enabled);
+	if (cfg->watchdog.enabled) {
+		put_str(&h, cfg->watchdog.device);
+		put_u64(&h, cfg->watchdog.timeout_ms);
+		put_u64(&h, cfg->watchdog.interval_ms);
+	}
+	put_u64(&h, (uint64_t)cfg->witness);
 	if (!h.ok || EVP_DigestFinal_ex(h.md, cfg->digest, &len) != 1 || len != RV_DIGEST_LEN)
 		rc = -EIO;
 done:

@@ -1,16 +1,24 @@
 /*
- * check_config.c — unit tests for agent/lib/config.c: the site's INI file
- * read into the model, and every error of a bad file reported with its file
- * and line.
+ * check_config.c — unit tests for agent/lib/config*.c: the site's INI file
+ * read into the model, every error of a bad file reported with its file
+ * and line, fencing methods with their secrets files, the digest, and the
+ * protection text of `relevo check-config`.
  *
- * The sample files are in configs/. An error test states the whole error
- * text, so a changed message, a wrong line or one error too many fails it;
- * "@" in an expected text stands for the file's path.
+ * The sample files are in configs/; where a test needs a file with a given
+ * owner or mode (secrets files), it makes it in a temporary directory that
+ * the tcase's unchecked fixture creates and removes, even after a failure.
+ * An error test states the whole error text, so a changed message, a wrong
+ * line or one error too many fails it; "@" in an expected text stands for
+ * the file's path. /bin/true stands in for a fence agent in the sample
+ * files: the parser checks that an agent is executable and never runs it.
  */
 #include "autoconf.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +29,7 @@
 /* By path: a config.h left in a build directory by an older configure must
  * not shadow the model's header. */
 #include "../../agent/lib/config.h"
+#include "../../agent/lib/config_text.h"
 
 #define CONFIG(name) SRCDIR "/configs/" name
 
@@ -38,27 +47,34 @@ load_good(const char *path)
 	return cfg;
 }
 
-/* expected with every "@" replaced by path */
+/* text with every mark replaced by with */
 static char *
-expand(const char *expected, const char *path)
+subst(const char *text, char mark, const char *with)
 {
 	size_t n = 1;
 	const char *p;
 	char *out, *o;
 
-	for (p = expected; *p != '\0'; p++)
-		n += *p == '@' ? strlen(path) : 1;
+	for (p = text; *p != '\0'; p++)
+		n += *p == mark ? strlen(with) : 1;
 	out = calloc(1, n);
 	ck_assert_ptr_nonnull(out);
-	for (p = expected, o = out; *p != '\0'; p++) {
-		if (*p == '@') {
-			memcpy(o, path, strlen(path));
-			o += strlen(path);
+	for (p = text, o = out; *p != '\0'; p++) {
+		if (*p == mark) {
+			memcpy(o, with, strlen(with));
+			o += strlen(with);
 		} else {
 			*o++ = *p;
 		}
 	}
 	return out;
+}
+
+/* expected with every "@" replaced by path */
+static char *
+expand(const char *expected, const char *path)
+{
+	return subst(expected, '@', path);
 }
 
 static void
@@ -91,11 +107,18 @@ resource(const struct rv_config *cfg, size_t i, const char *name, const char *ag
 }
 
 static void
+expect_param_of(const struct rv_param *p, size_t n, size_t i, const char *name,
+		const char *value)
+{
+	ck_assert_uint_gt(n, i);
+	ck_assert_str_eq(p[i].name, name);
+	ck_assert_str_eq(p[i].value, value);
+}
+
+static void
 expect_param(const struct rv_resource_cfg *r, size_t i, const char *name, const char *value)
 {
-	ck_assert_uint_gt(r->n_params, i);
-	ck_assert_str_eq(r->params[i].name, name);
-	ck_assert_str_eq(r->params[i].value, value);
+	expect_param_of(r->params, r->n_params, i, name, value);
 }
 
 START_TEST(example_site_loads)
@@ -210,6 +233,12 @@ START_TEST(minimal_file_gets_defaults)
 	ck_assert_uint_eq(r->monitor_timeout_ms, 20000);
 	ck_assert_uint_eq(r->monitor_level, 0);
 	ck_assert_uint_eq(r->migration_threshold, 3);
+	/* fencing's defaults, although off */
+	ck_assert_uint_eq(cfg->fence_delay_ms, 5000);
+	ck_assert_uint_eq(cfg->agent_lost_grace_ms, 10000);
+	ck_assert_int_eq(cfg->witness, RV_WITNESS_NONE);
+	ck_assert_uint_eq(cfg->n_fences, 0);
+	ck_assert_int_eq(cfg->watchdog.enabled, 0);
 	rv_config_free(cfg);
 }
 END_TEST
@@ -349,6 +378,7 @@ END_TEST
 #define NOT_OCF " is not ocf:PROVIDER:TYPE (PROVIDER and TYPE: letters, digits, '_', '.' and '-')\n"
 #define NAME_RULE "use letters, digits, '_', '.' and '-', at most 63 characters\n"
 #define R64 "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr" "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr"
+#define OPTION_RULE ": use letters, digits, '_' and '-' after 'option.', at most 63 characters\n"
 
 static const struct {
 	const char *file;
@@ -379,10 +409,64 @@ static const struct {
 	{ "bad_preferred_node.conf",
 	  "@:4: preferred-node 'n3' is not a [node] of this site\n" },
 	{ "bad_no_fencing.conf",
-	  "@:2: missing key 'fencing' in [site]: this version cannot fence; write "
-	  "'fencing = off' to run without fencing, which is UNSAFE and for a lab only\n" },
+	  "@:2: missing key 'fencing' in [site]: write 'fencing = on' with a [fence NAME] "
+	  "or [watchdog] section, or 'fencing = off' (UNSAFE: for a lab only)\n" },
 	{ "bad_fencing_on.conf",
-	  "@:4: fencing 'on': this version supports only 'fencing = off'\n" },
+	  "@:4: fencing = on but no [fence NAME] or [watchdog] section: configure a "
+	  "fencing method, or write 'fencing = off' (UNSAFE: for a lab only)\n" },
+	{ "bad_fencing_off_methods.conf",
+	  "@:15: fencing = off but [fence ipmi] configured: remove one\n"
+	  "@:18: fencing = off but [watchdog] configured: remove one\n" },
+	{ "bad_fence_coverage.conf",
+	  "@:6: no fencing method can fence node n1\n" },
+	{ "bad_fence_agents.conf",
+	  "@:16: fence agent 'fence_no_such_agent_here' not found in /usr/sbin\n"
+	  "@:18: fence agent '/no/such/fence_agent' not found\n"
+	  "@:20: fence agent 'sbin/fence_ipmilan': give an absolute path or a name in /usr/sbin\n"
+	  "@:22: fence agent '/etc/passwd' is not executable\n"
+	  "@:24: fence agent '/etc' is not a regular file\n"
+	  "@:26: fence agent 'fence ipmilan' is not a valid name: " NAME_RULE
+	  "@:28: fence agent '..' is not a valid name: " NAME_RULE
+	  "@:29: missing key 'agent' in [fence h]\n"
+	  "@:32: fence agent '/etc/passwd/fence_x' not found\n" },
+	{ "bad_fence_keys.conf",
+	  "@:4: fencing 'yes' must be 'on' or 'off'\n"
+	  "@:5: fence-delay '61s' is out of range (0..60s)\n"
+	  "@:6: agent-lost-grace '0' is out of range (1s..600s)\n"
+	  "@:7: witness 'quorum' must be 'none' or 'qdevice'\n"
+	  "@:20: target 'n3' is not a [node] of this site\n"
+	  "@:21: action 'poweroff' must be 'off' or 'reboot'\n"
+	  "@:22: no-status 'maybe' must be 'yes' or 'no'\n"
+	  "@:23: timeout '301s' is out of range (1s..300s)\n"
+	  "@:24: secrets-file 'etc/relevo/ipmi.secret' is not an absolute path\n"
+	  "@:25: option.action is not allowed: relevod writes the action itself "
+	  "(action = off or reboot)\n"
+	  "@:26: option.option is not allowed: it is the fence agents' old name for the "
+	  "action, which relevod writes itself\n"
+	  "@:27: invalid option name 'option.ip.v4'" OPTION_RULE
+	  "@:29: duplicate key 'option.ip' in [fence ipmi] (first at line 28)\n"
+	  "@:30: invalid option name 'option.'" OPTION_RULE
+	  "@:31: empty value for 'option.passwd'\n"
+	  "@:32: unknown key 'port' in [fence ipmi]\n"
+	  "@:34: duplicate section [fence ipmi] (first at line 18)\n"
+	  "@:37: [fence] needs a name: [fence NAME]\n"
+	  "@:42: target 'n1 n2' is not a valid name: " NAME_RULE
+	  "@:43: timeout '999ms' is out of range (1s..300s)\n" },
+	{ "bad_too_many_fences.conf",
+	  "@:81: too many options in [fence f1]: at most 64\n"
+	  "@:128: [fence f17]: at most 16 fencing methods are supported\n" },
+	{ "bad_watchdog.conf",
+	  "@:16: device 'dev/watchdog' is not an absolute path\n"
+	  "@:17: timeout '2500ms' is not a whole number of seconds (the watchdog device "
+	  "counts seconds)\n"
+	  "@:18: interval '50ms' is out of range (100ms..60s)\n"
+	  "@:20: duplicate section [watchdog] (first at line 15)\n"
+	  "@:23: [watchdog] takes no name\n" },
+	{ "bad_watchdog_interval.conf",
+	  "@:17: interval '5s' must be less than half the watchdog timeout (10s)\n" },
+	{ "bad_watchdog_range.conf",
+	  "@:16: timeout '121s' is out of range (2s..120s)\n"
+	  "@:17: interval '60001ms' is out of range (100ms..60s)\n" },
 	{ "bad_agents.conf",
 	  "@:13: agent 'lsb:foo'" ONLY_OCF
 	  "@:15: agent 'systemd:postfix.service'" ONLY_OCF
@@ -450,7 +534,7 @@ static const struct {
 	  "@:125: [resource r17]: at most 16 resources are supported\n" },
 	{ "bad_many.conf",
 	  "@:3: name 'relay a' is not a valid name: " NAME_RULE
-	  "@:4: fencing 'maybe': this version supports only 'fencing = off'\n"
+	  "@:4: fencing 'maybe' must be 'on' or 'off'\n"
 	  "@:5: unknown key 'colour' in [site]\n"
 	  "@:10: duplicate section [node n1] (first at line 7)\n"
 	  "@:14: state-interval '0' is out of range (100ms..60s)\n"
@@ -474,12 +558,592 @@ START_TEST(bad_file_errors)
 }
 END_TEST
 
+/* ------------------------------------------------------------ fencing */
+
+static const struct rv_fence_cfg *
+fence(const struct rv_config *cfg, size_t i, const char *name, const char *target)
+{
+	const struct rv_fence_cfg *f;
+
+	ck_assert_uint_gt(cfg->n_fences, i);
+	f = &cfg->fences[i];
+	ck_assert_str_eq(f->name, name);
+	if (target == NULL)
+		ck_assert_ptr_null(f->target);
+	else
+		ck_assert_str_eq(f->target, target);
+	return f;
+}
+
+START_TEST(fence_file_sets_every_field)
+{
+	struct rv_config *cfg = load_good(CONFIG("fence_full.conf"));
+	const struct rv_fence_cfg *f;
+
+	ck_assert_int_eq(cfg->fencing_off, 0);
+	ck_assert_uint_eq(cfg->fence_delay_ms, 7000);
+	ck_assert_uint_eq(cfg->agent_lost_grace_ms, 30000);
+	ck_assert_int_eq(cfg->witness, RV_WITNESS_QDEVICE);
+
+	/* file order, whatever the targets */
+	ck_assert_uint_eq(cfg->n_fences, 3);
+	f = fence(cfg, 0, "ipmi-n1", "n1");
+	ck_assert_str_eq(f->agent, "/bin/true");
+	ck_assert_int_eq(f->reboot, 0);
+	ck_assert_int_eq(f->no_status, 0);
+	ck_assert_uint_eq(f->timeout_ms, 20000);
+	ck_assert_ptr_null(f->secrets_file);
+	ck_assert_int_eq(f->line, 21);
+	ck_assert_uint_eq(f->n_options, 3);
+	expect_param_of(f->options, f->n_options, 0, "ip", "192.0.2.101");
+	expect_param_of(f->options, f->n_options, 1, "username", "admin");
+	expect_param_of(f->options, f->n_options, 2, "lanplus", "1");
+
+	f = fence(cfg, 1, "ipmi-n2", "n2");
+	ck_assert_int_eq(f->reboot, 1);
+	ck_assert_int_eq(f->no_status, 1);
+	ck_assert_uint_eq(f->timeout_ms, 45000);
+	ck_assert_int_eq(f->line, 28);
+	ck_assert_uint_eq(f->n_options, 3);
+	expect_param_of(f->options, f->n_options, 0, "ip", "192.0.2.102");
+	/* the agent's own name for the node: the runner then writes no other */
+	expect_param_of(f->options, f->n_options, 1, "nodename", "relay-n2");
+	expect_param_of(f->options, f->n_options, 2, "power-wait", "4");
+
+	f = fence(cfg, 2, "pdu", NULL);
+	ck_assert_int_eq(f->reboot, 0);
+	ck_assert_int_eq(f->no_status, 0);
+	ck_assert_uint_eq(f->timeout_ms, 1000);
+	ck_assert_uint_eq(f->n_options, 1);
+
+	ck_assert_int_eq(cfg->watchdog.enabled, 1);
+	ck_assert_str_eq(cfg->watchdog.device, "/dev/watchdog1");
+	ck_assert_uint_eq(cfg->watchdog.timeout_ms, 20000);
+	ck_assert_uint_eq(cfg->watchdog.interval_ms, 9999);
+	rv_config_free(cfg);
+}
+END_TEST
+
+START_TEST(fence_defaults)
+{
+	struct rv_config *cfg = load_good(CONFIG("fence_defaults.conf"));
+	const struct rv_fence_cfg *f;
+
+	ck_assert_int_eq(cfg->fencing_off, 0);
+	ck_assert_uint_eq(cfg->fence_delay_ms, 5000);
+	ck_assert_uint_eq(cfg->agent_lost_grace_ms, 10000);
+	ck_assert_int_eq(cfg->witness, RV_WITNESS_NONE);
+	ck_assert_uint_eq(cfg->n_fences, 1);
+	f = fence(cfg, 0, "any", NULL);
+	ck_assert_str_eq(f->agent, "/bin/true");
+	ck_assert_int_eq(f->reboot, 0);
+	ck_assert_int_eq(f->no_status, 0);
+	ck_assert_uint_eq(f->timeout_ms, 20000);
+	ck_assert_uint_eq(f->n_options, 0);
+	ck_assert_ptr_null(f->secrets_file);
+	ck_assert_int_eq(cfg->watchdog.enabled, 0);
+	rv_config_free(cfg);
+}
+END_TEST
+
+START_TEST(watchdog_defaults)
+{
+	struct rv_config *cfg = load_good(CONFIG("watchdog_only.conf"));
+
+	ck_assert_int_eq(cfg->fencing_off, 0);
+	ck_assert_uint_eq(cfg->n_fences, 0);
+	ck_assert_int_eq(cfg->watchdog.enabled, 1);
+	ck_assert_str_eq(cfg->watchdog.device, "/dev/watchdog");
+	ck_assert_uint_eq(cfg->watchdog.timeout_ms, 10000);
+	ck_assert_uint_eq(cfg->watchdog.interval_ms, 2000); /* timeout / 5 */
+	rv_config_free(cfg);
+
+	cfg = load_good(CONFIG("watchdog_short.conf"));
+	ck_assert_uint_eq(cfg->watchdog.timeout_ms, 2000);
+	ck_assert_uint_eq(cfg->watchdog.interval_ms, 500); /* not 400 */
+	ck_assert_int_eq(cfg->witness, RV_WITNESS_QDEVICE);
+	ck_assert_uint_eq(cfg->fence_delay_ms, 0);
+	rv_config_free(cfg);
+}
+END_TEST
+
+START_TEST(fences_for_a_target)
+{
+	struct rv_config *cfg = load_good(CONFIG("fence_full.conf"));
+	const struct rv_fence_cfg *out[4];
+
+	ck_assert_uint_eq(rv_config_fences_for(cfg, "n1", out, 4), 2);
+	ck_assert_str_eq(out[0]->name, "ipmi-n1");
+	ck_assert_str_eq(out[1]->name, "pdu");
+	ck_assert_uint_eq(rv_config_fences_for(cfg, "n2", out, 4), 2);
+	ck_assert_str_eq(out[0]->name, "ipmi-n2");
+	ck_assert_str_eq(out[1]->name, "pdu");
+	/* no room for more than max */
+	out[1] = NULL;
+	ck_assert_uint_eq(rv_config_fences_for(cfg, "n2", out, 1), 1);
+	ck_assert_str_eq(out[0]->name, "ipmi-n2");
+	ck_assert_ptr_null(out[1]);
+	/* a name that is no node: only the methods for either node */
+	ck_assert_uint_eq(rv_config_fences_for(cfg, "n3", out, 4), 1);
+	ck_assert_str_eq(out[0]->name, "pdu");
+	ck_assert_uint_eq(rv_config_fences_for(cfg, NULL, out, 4), 0);
+	ck_assert_uint_eq(rv_config_fences_for(NULL, "n1", out, 4), 0);
+	rv_config_free(cfg);
+
+	cfg = load_good(CONFIG("minimal.conf"));
+	ck_assert_uint_eq(rv_config_fences_for(cfg, "n1", out, 4), 0);
+	rv_config_free(cfg);
+}
+END_TEST
+
+START_TEST(digest_of_fencing)
+{
+	char a[2 * RV_DIGEST_LEN + 1], b[2 * RV_DIGEST_LEN + 1], c[2 * RV_DIGEST_LEN + 1];
+	char d[2 * RV_DIGEST_LEN + 1], e[2 * RV_DIGEST_LEN + 1], off[2 * RV_DIGEST_LEN + 1];
+
+	digest_of(CONFIG("digest_fence_a.conf"), a);
+	digest_of(CONFIG("digest_fence_b.conf"), b); /* the same, written differently */
+	digest_of(CONFIG("digest_fence_c.conf"), c); /* a method's timeout */
+	digest_of(CONFIG("digest_fence_d.conf"), d); /* an option's value */
+	digest_of(CONFIG("digest_fence_e.conf"), e); /* the methods' order */
+	digest_of(CONFIG("minimal.conf"), off);
+	ck_assert_str_eq(a, b);
+	ck_assert_str_ne(a, c);
+	ck_assert_str_ne(a, d);
+	ck_assert_str_ne(a, e);
+	ck_assert_str_ne(c, d);
+	ck_assert_str_ne(a, off);
+}
+END_TEST
+
+/* The rules the daemon applies, in words; exact, like the errors. */
+static void
+expect_text(const char *path, const char *brief, const char *text)
+{
+	struct rv_config *cfg = load_good(path);
+	char *b = rv_config_fencing_brief(cfg), *t = rv_config_protection_text(cfg);
+
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(b, brief);
+	ck_assert_str_eq(t, text);
+	free(b);
+	free(t);
+	rv_config_free(cfg);
+}
+
+START_TEST(protection_text)
+{
+	expect_text(CONFIG("minimal.conf"), "OFF (UNSAFE)",
+	    "fencing: OFF — no fencing method; witness: none\n"
+	    "protection: NONE — a node takes over a peer it cannot see; after a partition\n"
+	    "  both may run the site (UNSAFE, lab only).\n");
+	expect_text(CONFIG("fence_defaults.conf"), "on (1 method, witness none)",
+	    "fencing: on — methods: any (true, either node); watchdog: none; witness: none\n"
+	    "protection: a lost peer is powered off (true) before this node takes over; in\n"
+	    "  a partition the standby waits fence-delay (5s) before fencing the holder, so\n"
+	    "  the holder wins the race. If every method fails, the node stays BLOCKED and\n"
+	    "  retries: it never takes over a peer that was not fenced. A peer whose\n"
+	    "  relevod is gone while its node stays a member is fenced after\n"
+	    "  agent-lost-grace (10s).\n");
+	expect_text(CONFIG("digest_fence_a.conf"), "on (2 methods, watchdog 10s, witness none)",
+	    "fencing: on — methods: ipmi-n1 (true, n1), ipmi-n2 (true, n2); watchdog\n"
+	    "  /dev/watchdog 10s; witness: none\n"
+	    "protection: a lost peer is powered off (true) before this node takes over; in\n"
+	    "  a partition the standby waits fence-delay (5s) before fencing the holder, so\n"
+	    "  the holder wins the race. If every method fails, the watchdog wait (20s)\n"
+	    "  applies: a holder that lost its peer and has not fenced it within 10s stops\n"
+	    "  feeding /dev/watchdog and is reset, and the survivor takes over 20s\n"
+	    "  (2 × timeout) after losing the peer. A peer whose relevod is gone while its\n"
+	    "  node stays a member is fenced after agent-lost-grace (10s).\n"
+	    "warning: fencing node n1 may take up to 40s (its methods' timeouts), longer\n"
+	    "  than the watchdog timeout (10s): a holder still fencing it then is reset.\n"
+	    "warning: fencing node n2 may take up to 40s (its methods' timeouts), longer\n"
+	    "  than the watchdog timeout (10s): a holder still fencing it then is reset.\n");
+	expect_text(CONFIG("fence_full.conf"), "on (3 methods, watchdog 20s, witness qdevice)",
+	    "fencing: on — methods: ipmi-n1 (true, n1), ipmi-n2 (true, n2, reboot, no\n"
+	    "  status), pdu (true, either node); watchdog /dev/watchdog1 20s; witness:\n"
+	    "  qdevice\n"
+	    "protection: a lost peer is powered off or rebooted (true) before this node\n"
+	    "  takes over; in a partition the standby waits fence-delay (7s) before fencing\n"
+	    "  the holder, so the holder wins the race. If every method fails, the watchdog\n"
+	    "  wait (40s) applies: a holder that lost its peer and the witness vote, and\n"
+	    "  has not fenced the peer within 20s, stops feeding /dev/watchdog1 and is\n"
+	    "  reset, and the survivor takes over 40s (2 × timeout) after losing the peer.\n"
+	    "  With the qdevice witness only the partition holding the witness vote\n"
+	    "  proceeds. A peer whose relevod is gone while its node stays a member is\n"
+	    "  fenced after agent-lost-grace (30s).\n"
+	    "warning: [fence ipmi-n2] trusts the exit code of off (no-status = yes):\n"
+	    "  nothing confirms the node is off.\n");
+	expect_text(CONFIG("fence_partial.conf"), "on (1 method, watchdog 10s, witness none)",
+	    "fencing: on — methods: ipmi-n2 (true, n2); watchdog /dev/watchdog 10s;\n"
+	    "  witness: none\n"
+	    "protection: a lost peer is powered off (true) before this node takes over; in\n"
+	    "  a partition the standby waits fence-delay (5s) before fencing the holder, so\n"
+	    "  the holder wins the race. If every method fails, the watchdog wait (20s)\n"
+	    "  applies: a holder that lost its peer and has not fenced it within 10s stops\n"
+	    "  feeding /dev/watchdog and is reset, and the survivor takes over 20s\n"
+	    "  (2 × timeout) after losing the peer. A peer whose relevod is gone while its\n"
+	    "  node stays a member is fenced after agent-lost-grace (10s).\n"
+	    "warning: no method fences node n1: only the watchdog wait covers it.\n");
+	expect_text(CONFIG("fence_nodelay.conf"), "on (1 method, witness none)",
+	    "fencing: on — methods: pdu (true, either node, reboot); watchdog: none;\n"
+	    "  witness: none\n"
+	    "protection: a lost peer is rebooted (true) before this node takes over. If\n"
+	    "  every method fails, the node stays BLOCKED and retries: it never takes over\n"
+	    "  a peer that was not fenced. A peer whose relevod is gone while its node\n"
+	    "  stays a member is fenced after agent-lost-grace (10s).\n"
+	    "warning: fence-delay is 0: in a partition both nodes fence at once and may\n"
+	    "  power each other off.\n");
+	expect_text(CONFIG("watchdog_only.conf"), "on (watchdog 10s, witness none)",
+	    "fencing: on — methods: none; watchdog /dev/watchdog 10s; witness: none\n"
+	    "protection: watchdog only — a partition resets the node holding the site (it\n"
+	    "  stops feeding /dev/watchdog 10s after losing its peer), and the standby\n"
+	    "  takes over 20s (2 × timeout) after losing the peer. A peer whose relevod is\n"
+	    "  gone while its node stays a member is fenced after agent-lost-grace (10s).\n");
+	expect_text(CONFIG("watchdog_short.conf"), "on (watchdog 2s, witness qdevice)",
+	    "fencing: on — methods: none; watchdog /dev/watchdog 2s; witness: qdevice\n"
+	    "protection: watchdog and the qdevice witness — a node holding the site that\n"
+	    "  loses its peer and the witness vote stops feeding /dev/watchdog 2s later and\n"
+	    "  is reset; the partition holding the witness vote takes over 4s (2 × timeout)\n"
+	    "  after losing the peer. A peer whose relevod is gone while its node stays a\n"
+	    "  member is fenced after agent-lost-grace (10s).\n");
+}
+END_TEST
+
+/* ------------------------------------------------------------ files made here */
+
+/* The tcase's own directory: made before its tests fork, removed with
+ * everything in it after they are done, whatever they came to. */
+static char tmpdir[64];
+
+static void
+tmpdir_setup(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_config.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		abort();
+}
+
+static void
+tmpdir_teardown(void)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(tmpdir);
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name);
+		unlink(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(tmpdir);
+}
+
+/* A new file in tmpdir (name from prefix) holding text, with mode; its
+ * path into path. */
+static void
+make_file(char path[PATH_MAX], const char *prefix, const char *text, size_t len, mode_t mode)
+{
+	int fd;
+
+	snprintf(path, PATH_MAX, "%s/%s.XXXXXX", tmpdir, prefix);
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+#define SECRET "s3cr3t-Pa55"
+
+/* A site whose one method (for either node) takes the secrets file at
+ * secrets, with "secrets-file" on line 18; the file's path into conf. */
+static void
+make_site(char conf[PATH_MAX], const char *secrets)
+{
+	char text[1024];
+	int n;
+
+	n = snprintf(text, sizeof(text),
+		"[site]\nname = relay-s\nfencing = on\n\n"
+		"[node n1]\nid = 1\n\n[node n2]\nid = 2\n\n"
+		"[resource spool]\nagent = ocf:relevo:spool\n\n"
+		"[fence ipmi]\nagent = /bin/true\noption.ip = 192.0.2.1\n"
+		"option.username = admin\nsecrets-file = %s\n", secrets);
+	ck_assert_int_lt(n, (int)sizeof(text));
+	make_file(conf, "relevo.conf", text, (size_t)n, 0644);
+}
+
+/* Load conf and expect errors (each "$" in them is the secrets file's path,
+ * "@" the configuration's); no secret may be in them. */
+static void
+expect_secrets_errors(const char *conf, const char *secrets, const char *errors)
+{
+	struct rv_config *cfg = NULL;
+	char *want = subst(errors, '$', secrets), *errs = NULL, *expanded;
+	int rc;
+
+	expanded = expand(want, conf);
+	free(want);
+	rc = rv_config_load(conf, &cfg, &errs);
+	ck_assert_int_eq(rc, -EINVAL);
+	ck_assert_ptr_null(cfg);
+	ck_assert_ptr_nonnull(errs);
+	ck_assert_str_eq(errs, expanded);
+	ck_assert_msg(strstr(errs, SECRET) == NULL, "a secret in the errors: %s", errs);
+	ck_assert_msg(strstr(errs, "Pa55") == NULL, "a piece of a secret in the errors");
+	free(errs);
+	free(expanded);
+}
+
+START_TEST(secrets_appended)
+{
+	static const char text[] = "# the BMC's account\n\n  password = " SECRET "\r\n"
+				   "privlvl=operator\n#ip=not-this\n";
+	char secrets[PATH_MAX], conf[PATH_MAX];
+	struct rv_config *cfg;
+	const struct rv_fence_cfg *f;
+	char *t;
+
+	make_file(secrets, "ipmi.secret", text, sizeof(text) - 1, 0600);
+	make_site(conf, secrets);
+	cfg = load_good(conf);
+	f = fence(cfg, 0, "ipmi", NULL);
+	ck_assert_str_eq(f->secrets_file, secrets);
+	/* option.NAME in file order, then the secrets file's lines */
+	ck_assert_uint_eq(f->n_options, 4);
+	expect_param_of(f->options, f->n_options, 0, "ip", "192.0.2.1");
+	expect_param_of(f->options, f->n_options, 1, "username", "admin");
+	expect_param_of(f->options, f->n_options, 2, "password", SECRET);
+	expect_param_of(f->options, f->n_options, 3, "privlvl", "operator");
+	/* what check-config prints does not show it either */
+	t = rv_config_protection_text(cfg);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_null(strstr(t, SECRET));
+	free(t);
+	rv_config_free(cfg);
+}
+END_TEST
+
+START_TEST(secrets_mode_refused)
+{
+	static const char text[] = "password=" SECRET "\n";
+	static const struct {
+		mode_t mode;
+		const char *errors;
+	} cases[] = {
+		{ 0640, "@:18: secrets file $ is readable by group or others (mode 0640): "
+			"chmod 600 it\n" },
+		{ 0604, "@:18: secrets file $ is readable by group or others (mode 0604): "
+			"chmod 600 it\n" },
+		{ 0644, "@:18: secrets file $ is readable by group or others (mode 0644): "
+			"chmod 600 it\n" },
+		{ 0620, "@:18: secrets file $ is accessible to group or others (mode 0620): "
+			"chmod 600 it\n" },
+		{ 0601, "@:18: secrets file $ is accessible to group or others (mode 0601): "
+			"chmod 600 it\n" },
+	};
+	char secrets[PATH_MAX], conf[PATH_MAX];
+	struct rv_config *cfg;
+	size_t i;
+
+	make_file(secrets, "ipmi.secret", text, sizeof(text) - 1, 0600);
+	make_site(conf, secrets);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(chmod(secrets, cases[i].mode), 0);
+		expect_secrets_errors(conf, secrets, cases[i].errors);
+	}
+	/* the owner's bits are the owner's business */
+	ck_assert_int_eq(chmod(secrets, 0400), 0);
+	cfg = load_good(conf);
+	rv_config_free(cfg);
+}
+END_TEST
+
+START_TEST(secrets_file_kinds_refused)
+{
+	static const char text[] = "password=" SECRET "\n";
+	char secrets[PATH_MAX], conf[PATH_MAX], link[PATH_MAX], missing[PATH_MAX];
+
+	make_file(secrets, "ipmi.secret", text, sizeof(text) - 1, 0600);
+	snprintf(link, sizeof(link), "%s/link.secret", tmpdir);
+	ck_assert_int_eq(symlink(secrets, link), 0);
+	make_site(conf, link);
+	expect_secrets_errors(conf, link, "@:18: secrets file $ is a symbolic link: "
+			      "name the file itself\n");
+
+	/* never opened: a device may do something when it is */
+	make_site(conf, "/dev/null");
+	expect_secrets_errors(conf, "/dev/null", "@:18: secrets file $ is not a regular file\n");
+	make_site(conf, tmpdir);
+	expect_secrets_errors(conf, tmpdir, "@:18: secrets file $ is not a regular file\n");
+
+	snprintf(missing, sizeof(missing), "%s/no-such.secret", tmpdir);
+	make_site(conf, missing);
+	expect_secrets_errors(conf, missing, "@:18: secrets file $: No such file or directory\n");
+}
+END_TEST
+
+START_TEST(secrets_owner_refused)
+{
+	static const char text[] = "password=" SECRET "\n";
+	char secrets[PATH_MAX], conf[PATH_MAX];
+
+	if (geteuid() != 0)
+		return; /* only root can give a file away */
+	make_file(secrets, "ipmi.secret", text, sizeof(text) - 1, 0600);
+	ck_assert_int_eq(chown(secrets, 65534, 65534), 0);
+	make_site(conf, secrets);
+	expect_secrets_errors(conf, secrets, "@:18: secrets file $ is owned by uid 65534: "
+			      "it must be owned by root\n");
+}
+END_TEST
+
+START_TEST(secrets_lines_refused)
+{
+	static const char text[] =
+		"hunter2" SECRET "\n"            /* 1 */
+		"pass word=" SECRET "\n"         /* 2 */
+		"action=" SECRET "\n"            /* 3 */
+		"ip=" SECRET "\n"                /* 4 */
+		"password=" SECRET "\n"          /* 5 */
+		"password=" SECRET "2\n"         /* 6 */
+		"empty=   \n"                    /* 7 */
+		"x=\001" SECRET "\n"             /* 8 */
+		"=" SECRET "\n"                  /* 9 */
+		"option=off\n"                   /* 10 */
+		"\n"                             /* 11 */
+		"\000" SECRET "=x\n";            /* 12 */
+	char secrets[PATH_MAX], conf[PATH_MAX];
+
+	make_file(secrets, "ipmi.secret", text, sizeof(text) - 1, 0600);
+	make_site(conf, secrets);
+	expect_secrets_errors(conf, secrets,
+		"@:18: secrets file $ line 1: expected name=value\n"
+		"@:18: secrets file $ line 2: invalid option name: use letters, digits, "
+		"'_' and '-', at most 63 characters\n"
+		"@:18: secrets file $ line 3: 'action' is not allowed: relevod writes the "
+		"action itself (action = off or reboot)\n"
+		"@:18: secrets file $ line 4: 'ip' is also option.ip (line 16)\n"
+		"@:18: secrets file $ line 6: 'password' is set twice (first at line 5)\n"
+		"@:18: secrets file $ line 7: empty value for 'empty'\n"
+		"@:18: secrets file $ line 8: control character in line\n"
+		"@:18: secrets file $ line 9: invalid option name: use letters, digits, "
+		"'_' and '-', at most 63 characters\n"
+		"@:18: secrets file $ line 10: 'option' is not allowed: it is the fence "
+		"agents' old name for the action, which relevod writes itself\n"
+		"@:18: secrets file $ line 12: control character in line\n");
+}
+END_TEST
+
+START_TEST(secrets_too_large)
+{
+	static char text[16 * 1024 + 8];
+	char secrets[PATH_MAX], conf[PATH_MAX];
+
+	memset(text, '#', sizeof(text));
+	make_file(secrets, "ipmi.secret", text, sizeof(text), 0600);
+	make_site(conf, secrets);
+	expect_secrets_errors(conf, secrets, "@:18: secrets file $ is larger than 16 KiB\n");
+}
+END_TEST
+
+START_TEST(secrets_too_many)
+{
+	char text[64 * 16], secrets[PATH_MAX], conf[PATH_MAX];
+	size_t len = 0;
+	int i;
+
+	/* two options in the configuration, 63 here: one too many, said once */
+	for (i = 1; i <= 64; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "o%d=%d\n", i, i);
+	make_file(secrets, "ipmi.secret", text, len, 0600);
+	make_site(conf, secrets);
+	expect_secrets_errors(conf, secrets, "@:18: secrets file $ line 63: too many options "
+			      "in [fence ipmi]: at most 64\n");
+}
+END_TEST
+
+START_TEST(secrets_in_the_digest)
+{
+	static const char one[] = "password=" SECRET "\n";
+	static const char same[] = "# rewritten\npassword = " SECRET "\n";
+	static const char other[] = "password=" SECRET "!\n";
+	char secrets[PATH_MAX], conf[PATH_MAX];
+	char a[2 * RV_DIGEST_LEN + 1], b[2 * RV_DIGEST_LEN + 1], c[2 * RV_DIGEST_LEN + 1];
+
+	/* the file's path is not the model: only what it holds counts */
+	make_file(secrets, "ipmi.secret", one, sizeof(one) - 1, 0600);
+	make_site(conf, secrets);
+	digest_of(conf, a);
+	make_file(secrets, "other-name.secret", same, sizeof(same) - 1, 0600);
+	make_site(conf, secrets);
+	digest_of(conf, b);
+	make_file(secrets, "ipmi.secret", other, sizeof(other) - 1, 0600);
+	make_site(conf, secrets);
+	digest_of(conf, c);
+	ck_assert_str_eq(a, b);
+	ck_assert_str_ne(a, c);
+}
+END_TEST
+
+/* A bare agent name is looked up where fence-agents installs its agents. */
+START_TEST(agent_by_name)
+{
+	static const char text[] =
+		"[site]\nname = relay-s\nfencing = on\n"
+		"[node n1]\nid = 1\n[node n2]\nid = 2\n"
+		"[resource spool]\nagent = ocf:relevo:spool\n"
+		"[fence dummy]\nagent = fence_dummy\n";
+	char conf[PATH_MAX];
+	struct rv_config *cfg;
+
+	if (access("/usr/sbin/fence_dummy", X_OK) != 0) {
+		printf("check_config: /usr/sbin/fence_dummy not installed, lookup test skipped\n");
+		return;
+	}
+	make_file(conf, "relevo.conf", text, sizeof(text) - 1, 0644);
+	cfg = load_good(conf);
+	ck_assert_str_eq(fence(cfg, 0, "dummy", NULL)->agent, "/usr/sbin/fence_dummy");
+	rv_config_free(cfg);
+}
+END_TEST
+
+/* The example the package installs is a working configuration (it names
+ * fence_ipmilan, from fence-agents). */
+START_TEST(packaged_example_loads)
+{
+	struct rv_config *cfg;
+
+	if (access("/usr/sbin/fence_ipmilan", X_OK) != 0) {
+		printf("check_config: /usr/sbin/fence_ipmilan not installed, "
+		       "relevo.conf.example not checked\n");
+		return;
+	}
+	cfg = load_good(SRCDIR "/../../packaging/relevo.conf.example");
+	ck_assert_int_eq(cfg->fencing_off, 0);
+	ck_assert_uint_eq(cfg->n_fences, 2);
+	ck_assert_str_eq(cfg->fences[0].agent, "/usr/sbin/fence_ipmilan");
+	ck_assert_ptr_nonnull(cfg->fences[0].target);
+	ck_assert_ptr_nonnull(cfg->fences[1].target);
+	ck_assert_str_ne(cfg->fences[0].target, cfg->fences[1].target);
+	ck_assert_int_eq(cfg->watchdog.enabled, 1);
+	rv_config_free(cfg);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
 	Suite *s = suite_create("config");
 	TCase *good = tcase_create("good");
 	TCase *bad = tcase_create("bad");
+	TCase *fencing = tcase_create("fencing");
+	TCase *files = tcase_create("files");
 
 	tcase_add_test(good, example_site_loads);
 	tcase_add_test(good, full_file_sets_every_field);
@@ -498,6 +1162,27 @@ config_suite(void)
 	tcase_add_loop_test(bad, bad_file_errors, 0,
 	    (int)(sizeof(bad_files) / sizeof(bad_files[0])));
 	suite_add_tcase(s, bad);
+
+	tcase_add_test(fencing, fence_file_sets_every_field);
+	tcase_add_test(fencing, fence_defaults);
+	tcase_add_test(fencing, watchdog_defaults);
+	tcase_add_test(fencing, fences_for_a_target);
+	tcase_add_test(fencing, digest_of_fencing);
+	tcase_add_test(fencing, protection_text);
+	tcase_add_test(fencing, packaged_example_loads);
+	suite_add_tcase(s, fencing);
+
+	tcase_add_unchecked_fixture(files, tmpdir_setup, tmpdir_teardown);
+	tcase_add_test(files, secrets_appended);
+	tcase_add_test(files, secrets_mode_refused);
+	tcase_add_test(files, secrets_file_kinds_refused);
+	tcase_add_test(files, secrets_owner_refused);
+	tcase_add_test(files, secrets_lines_refused);
+	tcase_add_test(files, secrets_too_large);
+	tcase_add_test(files, secrets_too_many);
+	tcase_add_test(files, secrets_in_the_digest);
+	tcase_add_test(files, agent_by_name);
+	suite_add_tcase(s, files);
 	return s;
 }
 
