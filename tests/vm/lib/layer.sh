@@ -1,0 +1,304 @@
+# shellcheck shell=bash
+# layer.sh — the relevo layer of the VM tier: what the build under test adds
+# to the cached base image, as a small read-only ext4 disk ($VM_ST/layer.img)
+# that the VMs' initramfs stacks over the base (tests/vm/initramfs-init).
+#
+# It holds, in one tree:
+#   * relevo installed as the Debian package lays it out (/usr/sbin/relevod,
+#     /usr/lib/ocf/resource.d/relevo/..., the systemd unit): `make install
+#     DESTDIR=` from a second build of the build under test, configured like
+#     packaging/debian/rules, kept in $VM_RELEVO_OBJDIR and rebuilt
+#     incrementally at each run;
+#   * the test machinery of the guest (guest/: command channel, node setup,
+#     fence relay) and fence_harness as the VMs' fence agent;
+#   * the site's configuration (vm_site_conf): corosync, DRBD, Postfix,
+#     relevo.conf, the same for both nodes, as an operator would copy it.
+# A code change rebuilds only this layer (seconds), never the base image.
+#
+# Needs vm.sh (VM_ST, RELEVO_SRCDIR).
+
+RELEVO_BUILDDIR=${RELEVO_BUILDDIR:-$RELEVO_SRCDIR}
+VM_RELEVO_OBJDIR=${RELEVO_VM_OBJDIR:-$RELEVO_BUILDDIR/tests/vm/relevo-usr}
+
+# vm_relevo_install STAGE: relevo built with the package's directories and
+# installed under STAGE. The source is the build's distribution tree (make
+# distdir: the build tree may be the source tree configured in place, which a
+# second configure could not share); distdir keeps the files' times, so the
+# second build is incremental across runs.
+vm_relevo_install() {
+	local stage=$1 obj=$VM_RELEVO_OBJDIR log=$VM_ST/relevo-build.log
+	mkdir -p "$obj"
+	rm -rf "$obj/src"
+	# relative: automake prefixes distdir with ../ in the subdirectories
+	if ! make -C "$RELEVO_BUILDDIR" -s distdir \
+		distdir="$(realpath -m --relative-to="$RELEVO_BUILDDIR" "$obj/src")" > "$log" 2>&1; then
+		tail -n 20 "$log" >&2
+		vm_log "error: make distdir failed"
+		return 1
+	fi
+	if [ ! -f "$obj/build/Makefile" ]; then
+		mkdir -p "$obj/build"
+		(cd "$obj/build" && "$obj/src/configure" --quiet --prefix=/usr --sysconfdir=/etc \
+			--localstatedir=/var --with-ocfdir=/usr/lib/ocf \
+			--with-systemdsystemunitdir=/lib/systemd/system) >> "$log" 2>&1 || {
+			tail -n 20 "$log" >&2
+			vm_log "error: configure of the VM build failed"
+			return 1
+		}
+	fi
+	if ! { make -C "$obj/build" -s -j2 && make -C "$obj/build" -s install DESTDIR="$stage"; } \
+		>> "$log" 2>&1; then
+		tail -n 20 "$log" >&2
+		vm_log "error: the VM build of relevo failed"
+		return 1
+	fi
+}
+
+# vm_layer [SITE-OPTIONS]: build $VM_ST/layer.img for this run's site
+# (options: vm_site_conf).
+vm_layer() {
+	local stage=$VM_ST/layer t0 u mb
+	t0=$(h_now_ms)
+	rm -rf "$stage"
+	mkdir -p "$stage/usr/lib/relevo-vm" "$stage/usr/sbin" \
+		"$stage/etc/systemd/system/sysinit.target.wants"
+	vm_relevo_install "$stage" || return 1
+	install -m 755 "$VM_DIR"/guest/relevo-vm-ctl "$VM_DIR"/guest/relevo-vm-setup \
+		"$VM_DIR"/guest/relevo-vm-fence "$stage/usr/lib/relevo-vm/"
+	install -m 755 "$RELEVO_SRCDIR/tests/fence_harness" "$stage/usr/sbin/fence_harness"
+	for u in relevo-vm-ctl relevo-vm-setup relevo-vm-fence; do
+		install -m 644 "$VM_DIR/guest/$u.service" "$stage/etc/systemd/system/"
+		ln -sf "../$u.service" "$stage/etc/systemd/system/sysinit.target.wants/$u.service"
+	done
+	vm_site_conf "$stage" "$@" || return 1
+	mb=$(du -sm "$stage" | cut -f1)
+	rm -f "$VM_ST/layer.img"
+	truncate -s "$((mb * 2 + 32))M" "$VM_ST/layer.img"
+	mkfs.ext4 -q -F -L relevo-layer -d "$stage" "$VM_ST/layer.img" || {
+		vm_log "error: mkfs.ext4 of the layer failed"
+		return 1
+	}
+	vm_mark "layer built ($mb MB, $(($(h_now_ms) - t0)) ms)"
+}
+
+# vm_site_conf STAGE [fencing=on|off] [device=vm|none] [watchdog=SECONDS|off]:
+# the site's configuration files under STAGE. Fencing on means: relevod
+# fences with fence_harness (the VM-level fence device; device=none leaves
+# it out, for watchdog-only fencing) and, where this build installs DRBD
+# fence-peer handlers, DRBD is "fencing resource-and-stonith" with them.
+vm_site_conf() {
+	local stage=$1 fencing=off watchdog=off device=vm opt handler="" unfence=""
+	shift
+	for opt in "$@"; do
+		case $opt in
+		fencing=*) fencing=${opt#*=} ;;
+		watchdog=*) watchdog=${opt#*=} ;;
+		device=*) device=${opt#*=} ;;
+		*) vm_log "error: vm_site_conf: unknown option $opt"; return 1 ;;
+		esac
+	done
+	mkdir -p "$stage/etc/corosync" "$stage/etc/drbd.d" "$stage/etc/relevo" "$stage/etc/postfix"
+
+	cat > "$stage/etc/corosync/corosync.conf" <<-EOF
+	# corosync.conf of the VM tier's site: two nodes, knet on two links
+	# (the LAN and the replication link), token 1000 ms as the namespace tier.
+	totem {
+		version: 2
+		cluster_name: relay-vm
+		transport: knet
+		token: 1000
+		crypto_cipher: none
+		crypto_hash: none
+	}
+	nodelist {
+		node {
+			name: n1
+			nodeid: 1
+			ring0_addr: 10.99.0.1
+			ring1_addr: 10.98.0.1
+		}
+		node {
+			name: n2
+			nodeid: 2
+			ring0_addr: 10.99.0.2
+			ring1_addr: 10.98.0.2
+		}
+	}
+	quorum {
+		provider: corosync_votequorum
+		two_node: 1
+	}
+	logging {
+		to_syslog: yes
+		to_stderr: no
+		to_logfile: no
+	}
+	EOF
+
+	if [ "$fencing" = on ]; then
+		# the handlers this build installs, if any (fence/)
+		handler=$(cd "$stage" && find usr -name '*fence-peer*' ! -name '*unfence*' -type f | head -n 1)
+		unfence=$(cd "$stage" && find usr -name '*unfence-peer*' -type f | head -n 1)
+	fi
+	cat > "$stage/etc/drbd.d/global_common.conf" <<-EOF
+	global {
+		usage-count no;
+	}
+	common {
+	}
+	EOF
+	{
+		cat <<-EOF
+		# The spool: DRBD 8.4 (Debian's kernel), protocol C over eth1. Timeouts
+		# are in tenths of a second and below ping-int / connect-int.
+		resource spool {
+			net {
+				protocol C;
+				ping-int 2;
+				ping-timeout 10;
+				timeout 15;
+				connect-int 2;
+			}
+		EOF
+		if [ -n "$handler" ]; then
+			cat <<-EOF
+			disk {
+				fencing resource-and-stonith;
+			}
+			handlers {
+				fence-peer "/$handler";
+			EOF
+			[ -z "$unfence" ] || printf '\t\tafter-resync-target "/%s";\n' "$unfence"
+			printf '\t}\n'
+		fi
+		for k in 1 2; do
+			cat <<-EOF
+			on n$k {
+				device /dev/drbd0;
+				disk /dev/vdc;
+				address 10.98.0.$k:7789;
+				meta-disk internal;
+			}
+			EOF
+		done
+		echo "}"
+	} > "$stage/etc/drbd.d/spool.res"
+
+	cat > "$stage/etc/postfix/main.cf" <<-EOF
+	# main.cf of the VM tier's relay (myhostname is set per node at boot).
+	compatibility_level = 3.6
+	mydomain = relay.test
+	inet_interfaces = all
+	inet_protocols = ipv4
+	mydestination =
+	alias_maps =
+	alias_database =
+	mynetworks = 127.0.0.0/8 10.99.0.0/24
+	relay_domains = example.org
+	relayhost = [$VM_CLIENT_IP]:2525
+	queue_directory = /var/spool/relevo/postfix
+	data_directory = /var/lib/postfix
+	maillog_file = /var/log/postfix.log
+	smtpd_banner = \$myhostname ESMTP
+	minimal_backoff_time = 2s
+	maximal_backoff_time = 4s
+	queue_run_delay = 2s
+	smtp_connect_timeout = 2s
+	EOF
+
+	{
+		cat <<-EOF
+		# relevo.conf of the VM tier's site (written by tests/vm/lib/layer.sh)
+		[site]
+		name = relay-vm
+		fencing = $fencing
+		EOF
+		[ "$fencing" != on ] || echo "fence-delay = 5s"
+		cat <<-EOF
+
+		[node n1]
+		id = 1
+
+		[node n2]
+		id = 2
+
+		[daemon]
+		state-interval = 1s
+		peer-wait = 3s
+
+		EOF
+		if [ "$fencing" = on ] && [ "$device" = vm ]; then
+			cat <<-EOF
+			[fence vm]
+			agent = fence_harness
+			action = off
+			timeout = 60s
+			option.socket = /run/relevo-vm/fence.sock
+
+			EOF
+		fi
+		if [ "$watchdog" != off ]; then
+			cat <<-EOF
+			[watchdog]
+			device = /dev/watchdog
+			timeout = ${watchdog}s
+			interval = 1s
+
+			EOF
+		fi
+		cat <<-EOF
+		[resource spool]
+		agent = ocf:relevo:spool
+		param.drbd_resource = spool
+		param.device = /dev/drbd0
+		param.mount_point = /var/spool/relevo
+		param.fstype = ext4
+		param.mta_config_dir = /etc/postfix
+		start-timeout = 60s
+		stop-timeout = 60s
+		monitor-interval = 10s
+		monitor-timeout = 30s
+
+		[resource mta]
+		agent = ocf:relevo:mta
+		param.config_dir = /etc/postfix
+		param.spool_dir = /var/spool/relevo
+		start-timeout = 90s
+		stop-timeout = 60s
+		monitor-interval = 10s
+		monitor-timeout = 30s
+		monitor-level = 10
+
+		[resource vip]
+		agent = ocf:heartbeat:IPaddr2
+		param.ip = $VM_VIP
+		param.cidr_netmask = 24
+		param.nic = eth0
+		monitor-interval = 10s
+		EOF
+	} > "$stage/etc/relevo/relevo.conf"
+	chmod 644 "$stage/etc/relevo/relevo.conf"
+}
+
+# vm_supports LAYER-OPTIONS...: does the relevod under test accept the site
+# configuration these options make (fencing = on, a [watchdog])? Checked on
+# the host with `relevod -t`, the fence agent named by its path here. The
+# scenarios use it to switch to fencing = on once relevod has it.
+# RELEVO_VM_FENCING=on|off overrides the answer for fencing=on.
+vm_supports() {
+	local tmp rc opt
+	for opt in "$@"; do
+		if [ "$opt" = fencing=on ] && [ -n "${RELEVO_VM_FENCING:-}" ]; then
+			[ "$RELEVO_VM_FENCING" = on ]
+			return
+		fi
+	done
+	tmp=$(mktemp -d "$VM_ST/conf-check.XXXXXX")
+	vm_site_conf "$tmp" "$@" || return 1
+	sed -i "s|^agent = fence_harness|agent = $RELEVO_SRCDIR/tests/fence_harness|" "$tmp/etc/relevo/relevo.conf"
+	"$RELEVO_BUILDDIR/agent/daemon/relevod" -t -c "$tmp/etc/relevo/relevo.conf" > "$tmp/check.out" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || vm_log "relevod -t refuses $*: $(head -n 3 "$tmp/check.out" | tr '\n' ' ')"
+	rm -rf "$tmp"
+	return $rc
+}
