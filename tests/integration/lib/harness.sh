@@ -243,10 +243,12 @@ h_first_child() {
 # h_down NAME: tear everything down; safe to call twice and after any failure.
 # Returns non-zero if a process of one of the cluster's nodes survived.
 h_down() {
-	local name=$1 st k ns pidns="" left
+	local name=$1 st k ns pidns="" left hook
 	st=$(h_state "$name")
 	[ -d "$st" ] || return 0
 	h_fence_broker_stop "$name" # first: it could boot a node again
+	# then whatever the blocks appended below run on the host for NAME
+	for hook in $(compgen -A function h_down_hook_); do "$hook" "$name"; done
 	for k in $(cat "$st/nodes" 2> /dev/null) client; do
 		if h_pid_alive "$st/$k/init.pid"; then
 			pidns="$pidns $(readlink "/proc/$(cut -d' ' -f1 "$st/$k/init.pid")/ns/pid")"
@@ -530,3 +532,83 @@ h_drbd_standin() {
 
 # The stand-in's control command (drbdadm-standin), for h_exec or the host.
 h_drbd_standin_ctl() { echo "$(cd "$H_DIR/../drbd-standin" && pwd)/drbdadm-standin"; }
+
+# ---------------------------------------------------------------- watchdog stand-in
+
+# h_watchdog_start NAME K TIMEOUT_S [PATH]: give node K a watchdog device: the
+# stand-in of tests/watchdog-standin (this tier's nodes share the host's
+# kernel and have no watchdog; the real softdog is tested in VMs) runs on the
+# host and owns a FIFO that node K sees at PATH (default /run/watchdog; under
+# /run only). The first write arms it, every write feeds it, a 'V' written
+# last before the writer closes disarms it; armed and not fed for TIMEOUT_S
+# seconds it powers K off as h_poweroff does, records when in
+# $(h_watchdog_fired NAME K) and exits. A boot gives the node a fresh /run:
+# start it again then. h_watchdog_stop, or h_down, ends it.
+h_watchdog_start() {
+	local name=$1 k=$2 timeout=$3 path=${4:-/run/watchdog} st bin pid
+	st=$(h_state "$name")
+	bin=$(cd "$H_DIR/../watchdog-standin" && pwd)/watchdog-standin
+	[ -x "$bin" ] || { h_die "no watchdog stand-in at $bin"; return 1; }
+	if h_pid_alive "$st/watchdog-standin.$k.pid"; then
+		h_die "the watchdog stand-in of $k already runs"
+		return 1
+	fi
+	rm -f "$st/watchdog-standin.$k.pid"
+	# a session of its own: h_watchdog_stop ends its process group
+	RELEVO_HARNESS_ROOT=$RELEVO_HARNESS_ROOT setsid bash "$bin" "$name" "$k" "$timeout" "$path" \
+		< /dev/null >> "$st/watchdog-standin.$k.log" 2>&1 &
+	pid=$!
+	disown # its end (it exits after a power-off, or is killed) is no news
+	# ready once it records its pid; gone at once if it refused to start
+	h_wait 5 0.02 h__watchdog_started "$st/watchdog-standin.$k.pid" "$pid" || true
+	if ! h_pid_alive "$st/watchdog-standin.$k.pid"; then
+		h_die "the watchdog stand-in of $k did not start (see $st/watchdog-standin.$k.log)"
+		return 1
+	fi
+	h_debug "$k: watchdog stand-in on $path, timeout ${timeout}s"
+}
+
+h__watchdog_started() { h_pid_alive "$1" || ! kill -0 "$2" 2> /dev/null; }
+
+# h_watchdog_stop NAME K: end K's stand-in (its process group, by the pid it
+# recorded, if that process is still the stand-in) and remove its FIFO. A
+# stand-in that was armed is stopped all the same: the test is over.
+h_watchdog_stop() {
+	local name=$1 k=$2 st pid _ fifo
+	st=$(h_state "$name")
+	if h_pid_alive "$st/watchdog-standin.$k.pid"; then
+		read -r pid _ < "$st/watchdog-standin.$k.pid"
+		kill -KILL -- "-$pid" 2> /dev/null || kill -KILL "$pid" 2> /dev/null || true
+		h_wait 5 0.02 h_not h_pid_alive "$st/watchdog-standin.$k.pid" ||
+			h_log "warning: the watchdog stand-in of $k did not die"
+	fi
+	if [ -s "$st/watchdog-standin.$k.fifo" ]; then
+		read -r fifo < "$st/watchdog-standin.$k.fifo"
+		case $fifo in "$st/$k/run/"*) rm -f "$fifo" ;; esac
+	fi
+	if [ -n "${H_KEEP_LOGS:-}" ] && [ -f "$st/watchdog-standin.$k.log" ]; then
+		mkdir -p "$H_KEEP_LOGS/$name"
+		cp -a "$st/watchdog-standin.$k.log" "$H_KEEP_LOGS/$name/" 2> /dev/null || true
+	fi
+	rm -f "$st/watchdog-standin.$k.pid" "$st/watchdog-standin.$k.fifo"
+}
+
+# h_watchdog_running NAME K: is K's stand-in still watching?
+h_watchdog_running() { h_pid_alive "$(h_state "$1")/watchdog-standin.$2.pid"; }
+
+# The record a stand-in leaves when it powers its node off, one line:
+# "last_feed_ms=T fire_ms=T off_ms=T feeds=N timeout_ms=T" (h_now_ms times).
+h_watchdog_fired() { printf '%s/watchdog-standin.%s.fired' "$(h_state "$1")" "$2"; }
+
+# The stand-in's log (timestamped: armed, magic close, power-off).
+h_watchdog_log() { printf '%s/watchdog-standin.%s.log' "$(h_state "$1")" "$2"; }
+
+# Called by h_down, before the nodes go: every stand-in of NAME ends.
+h_down_hook_watchdog() {
+	local name=$1 f k
+	for f in "$(h_state "$name")"/watchdog-standin.*.log; do
+		[ -e "$f" ] || continue
+		k=${f##*/watchdog-standin.}
+		h_watchdog_stop "$name" "${k%.log}"
+	done
+}
