@@ -9,6 +9,17 @@
  * changes nothing. A client that does not read its answer loses it; the
  * daemon never waits for a client.
  *
+ * What a client may cost is bounded: its buffers (RV_IPC_MAX_MSG, checked at
+ * accept), the clients other than root at once (MAX_CLIENTS), and one that
+ * lets its answers pile up is no longer listened to.
+ *
+ * Not kept out: libqb's shared-memory transport lets every accepted client
+ * write its own rings, and trusts their control words and sizes. A member of
+ * the group who truncates its ring or points its write pointer elsewhere
+ * makes relevod fault (SIGBUS, SIGSEGV) or write out of bounds
+ * (tests/unit/ipc-hostile shm). Membership of the group is a trust, as
+ * haclient is for Pacemaker.
+ *
  * fence-peer is the one command answered later: the connection is held (a
  * libqb reference) until fencing.c says how the request ended, and let go
  * without an answer if the client leaves first.
@@ -65,12 +76,30 @@ in_group(gid_t want, uid_t uid, gid_t gid)
 	return 0;
 }
 
+/*
+ * Clients connected at once beyond which only root gets in. Each one costs
+ * relevod a socket and three ring buffers of RV_IPC_MAX_MSG in /dev/shm, so
+ * without a bound a reader could take all its descriptors (then no OCF
+ * action can start) or much of the memory.
+ */
+#define MAX_CLIENTS 32
+
 static int32_t
 ipc_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
 {
 	struct rv_ctx *ctx = ctx_of(c);
+	struct qb_ipcs_stats st;
+	int32_t size = qb_ipcs_connection_get_buffer_size(c);
 	intptr_t rights;
 
+	/* libqb gives a client the larger of its own and the service's buffer
+	 * size, and makes the ring buffers that large before it speaks */
+	if (size < 0 || size > RV_IPC_MAX_MSG) {
+		ctx->ipc_bad++;
+		qb_log(LOG_WARNING, "refused an IPC client (uid %u): it asks for %d-byte "
+		       "buffers, more than %d", (unsigned)uid, (int)size, RV_IPC_MAX_MSG);
+		return -EMSGSIZE;
+	}
 	if (uid == 0)
 		rights = CONN_ROOT | CONN_READ;
 	else if (in_group(ctx->ipc_gid, uid, gid))
@@ -80,6 +109,13 @@ ipc_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
 		qb_log(LOG_WARNING, "refused an IPC client: uid %u is neither root nor in "
 		       "group %s", (unsigned)uid, RV_IPC_GROUP);
 		return -EACCES;
+	}
+	if (uid != 0 && qb_ipcs_stats_get(ctx->ipcs, &st, QB_FALSE) == 0 &&
+	    st.active_connections >= MAX_CLIENTS) {
+		ctx->ipc_refused++;
+		qb_log(LOG_WARNING, "refused an IPC client (uid %u): %u clients are connected "
+		       "already", (unsigned)uid, (unsigned)st.active_connections);
+		return -EBUSY;
 	}
 	qb_ipcs_context_set(c, (void *)rights);
 	return 0;
@@ -120,6 +156,26 @@ ipc_destroyed(qb_ipcs_connection_t *c)
 {
 }
 
+/*
+ * Set in a connection's context (beside its rights) once an answer could
+ * not be given because the client does not read them (its ring is full):
+ * what it sends from then on is not looked at, so that such a client
+ * costs neither a status document nor a log line per request.
+ */
+#define CONN_DEAF 0x100
+
+static void
+mark_deaf(qb_ipcs_connection_t *c, ssize_t why)
+{
+	intptr_t rights = (intptr_t)qb_ipcs_context_get(c);
+
+	if (rights & CONN_DEAF)
+		return;
+	qb_log(LOG_WARNING, "an IPC client does not take its answers (%s); what it sends "
+	       "from now on is ignored", strerror((int)-why));
+	qb_ipcs_context_set(c, (void *)(rights | CONN_DEAF));
+}
+
 static void
 reply(qb_ipcs_connection_t *c, json_object *o)
 {
@@ -139,7 +195,7 @@ reply(qb_ipcs_connection_t *c, json_object *o)
 	}
 	rc = qb_ipcs_response_sendv(c, iov, 2);
 	if (rc < 0)
-		qb_log(LOG_INFO, "could not answer an IPC client: %s", strerror((int)-rc));
+		mark_deaf(c, rc);
 }
 
 static void
@@ -312,6 +368,8 @@ ipc_msg(qb_ipcs_connection_t *c, void *data, size_t size)
 	json_object *req;
 	const char *cmd, *why;
 
+	if ((intptr_t)qb_ipcs_context_get(c) & CONN_DEAF)
+		return 0;
 	if (rv_ipc_parse_request(data, size, &req, &cmd, &why) < 0) {
 		bad_request(ctx, c, why);
 		return 0;
