@@ -21,11 +21,14 @@
  */
 #include "autoconf.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <qb/qblog.h>
 
@@ -212,6 +215,37 @@ watchdog_wait(struct rv_fencing *f, const char *after)
 
 /* ------------------------------------------------------------ the methods */
 
+/* Has any network interface but loopback carrier? A node whose links are
+ * all down is the one cut off: if it fenced, it would power off the node
+ * that can still serve, and the holder skips fence-delay. It does not
+ * fence at all; its peer will (and its watchdog, if any, resets it). */
+static int
+has_carrier(void)
+{
+	DIR *d = opendir("/sys/class/net");
+	struct dirent *e;
+	char path[300], c = '0';
+	int fd, up = 0, seen = 0;
+
+	if (d == NULL)
+		return 1; /* cannot tell: do not hold fencing back */
+	while (!up && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || strcmp(e->d_name, "lo") == 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		seen++;
+		/* EINVAL while the interface is administratively down */
+		if (read(fd, &c, 1) == 1 && c == '1')
+			up = 1;
+		close(fd);
+	}
+	closedir(d);
+	return up || seen == 0;
+}
+
 static void
 peer_done(void *data, const struct rv_fence_peer_result *res)
 {
@@ -247,6 +281,11 @@ run_methods(struct rv_fencing *f)
 	int rc;
 
 	f->delayed = 0;
+	if (!has_carrier()) {
+		failed(f, "no network interface of this node has carrier: it is the one cut "
+			  "off, and leaves fencing to its peer");
+		return;
+	}
 	n = rv_config_fences_for(ctx->cfg, ctx->fsm.site.peer.name, cfgs, MAX_METHODS);
 	if (n == 0) {
 		if (ctx->cfg->watchdog.enabled)

@@ -94,17 +94,21 @@ h_nodeid() { echo "${2#n}"; }
 
 # ---------------------------------------------------------------- up / down
 
-# h_up NAME [--nodes N] [--subnet S] [--token MS]
+# h_up NAME [--nodes N] [--subnet S] [--token MS] [--qdevice]
 # Makes the switch, N nodes (default 2) and the client, writes corosync.conf
 # for each node and boots them. Corosync itself is started by h_corosync_start.
+# --qdevice: the third vote comes from corosync-qnetd on the client (started
+# by h_qnetd_start) through corosync-qdevice on each node (h_qdevice_start),
+# model net, algorithm ffsplit, no TLS (a private test network); no two_node.
 h_up() {
-	local name=$1 nodes=2 subnet=0 token=1000 st k
+	local name=$1 nodes=2 subnet=0 token=1000 qdevice=0 st k
 	shift
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--nodes) nodes=$2; shift 2 ;;
 		--subnet) subnet=$2; shift 2 ;;
 		--token) token=$2; shift 2 ;;
+		--qdevice) qdevice=1; shift ;;
 		*) h_die "h_up: unknown option $1"; return 1 ;;
 		esac
 	done
@@ -119,6 +123,7 @@ h_up() {
 	mkdir -p "$st"
 	echo "$subnet" > "$st/subnet"
 	echo "$token" > "$st/token"
+	echo "$qdevice" > "$st/qdevice"
 	: > "$st/namespaces"
 	: > "$st/nodes"
 	for k in $(seq 1 "$nodes"); do echo "n$k" >> "$st/nodes"; done
@@ -402,7 +407,18 @@ h_corosync_conf() {
 		quorum {
 		    provider: corosync_votequorum
 		EOF
-		[ "$(h_nodes "$name" | wc -l)" -ne 2 ] || printf '    two_node: 1\n'
+		if [ "$(cat "$st/qdevice" 2> /dev/null || echo 0)" = 1 ]; then
+			# the vote of a partition cut off from the qnetd lapses
+			# after the device timeout: 4 s instead of 10 (measured:
+			# with 10 s the cut-off side stays quorate 5-6 s after
+			# corosync saw the split)
+			printf '    device {\n        model: net\n        votes: 1\n        timeout: 4000\n'
+			printf '        net {\n            host: %s\n            algorithm: ffsplit\n' \
+				"$(h_addr4 "$name" client)"
+			printf '            tls: off\n        }\n    }\n'
+		elif [ "$(h_nodes "$name" | wc -l)" -eq 2 ]; then
+			printf '    two_node: 1\n'
+		fi
 		printf '}\nnodelist {\n'
 		for k in $(h_nodes "$name"); do
 			printf '    node {\n        ring0_addr: %s\n        name: %s\n        nodeid: %s\n    }\n' \
@@ -422,6 +438,26 @@ h_corosync_start() {
 		{ h_die "$k: corosync did not come up (see $(h_state "$name")/$k/var-log/corosync/corosync.log)"; return 1; }
 }
 h_corosync_up() { h_exec "$1" "$2" corosync-cfgtool -s > /dev/null 2>&1; }
+
+# h_qnetd_start NAME: corosync-qnetd on the client node, no TLS, for a
+# cluster made with h_up --qdevice. h_qdevice_start NAME K: corosync-qdevice
+# on node K (after its corosync); it connects to the qnetd and casts the
+# third vote for its partition as qnetd decides (ffsplit).
+h_qnetd_start() {
+	local name=$1
+	h_exec "$name" client mkdir -p /run/corosync-qnetd /etc/corosync/qnetd
+	h_start "$name" client qnetd corosync-qnetd -f -s off -l "$(h_addr4 "$name" client)"
+	h_wait 10 0.05 h_exec "$name" client corosync-qnetd-tool -s > /dev/null 2>&1 ||
+		{ h_die "corosync-qnetd did not come up on the client"; return 1; }
+}
+h_qdevice_start() {
+	local name=$1 k=$2
+	h_exec "$name" "$k" mkdir -p /run/corosync-qdevice
+	h_start "$name" "$k" qdevice corosync-qdevice -f
+	h_wait 10 0.05 h_qdevice_up "$name" "$k" ||
+		{ h_die "$k: corosync-qdevice did not connect to the qnetd"; return 1; }
+}
+h_qdevice_up() { h_exec "$1" "$2" corosync-qdevice-tool -s 2> /dev/null | grep -q 'State:.*Connected'; }
 
 # Node ids of the members node K sees, space separated, sorted.
 h_members() {

@@ -38,14 +38,15 @@ site_conf() {
 }
 
 # The part of every test site's relevo.conf before its resources: the site
-# (fencing off: this tier has no fencing yet), its two nodes, the daemon.
+# (fencing off unless the extra lines say otherwise), its two nodes, the daemon.
 site_conf_head() {
-	local name=$1 extra=${2:-}
+	local name=$1 extra=${2:-} fencing="fencing = off"
+	case $extra in *"fencing ="*) fencing="" ;; esac
 	cat <<-EOF
 	# relevo.conf written by the test harness for site $name
 	[site]
 	name = $name
-	fencing = off
+	$fencing
 	$extra
 
 	[node n1]
