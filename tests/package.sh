@@ -88,7 +88,7 @@ check "postinst made the relevo system group" getent group relevo
 eq "state directory made by tmpfiles.d" "$(stat -c '%a %U %G' /var/lib/relevo 2>&1)" \
 	"750 root relevo"
 check "configuration directory /etc/relevo" test -d /etc/relevo
-for p in relevod relevo relevo-probe; do
+for p in relevod relevo relevo-probe relevo-dnsupdate; do
 	eq "$p --version" "$("/usr/sbin/$p" --version 2>&1)" "$p $version"
 done
 h=/usr/libexec/relevo/relevo-fence-peer
@@ -106,15 +106,15 @@ check "relevod -t accepts the example configuration" relevod -t -c "$ex"
 cp "$ex" /etc/relevo/relevo.conf
 check "relevo check-config reads /etc/relevo/relevo.conf" relevo check-config
 
-for a in spool mta; do
+for a in spool mta mxpool; do
 	check "ocf:relevo:$a installed executable" test -x "/usr/lib/ocf/resource.d/relevo/$a"
 	crm_resource --show-metadata "ocf:relevo:$a" > "/tmp/$a.xml" 2> /tmp/check.out
 	check "crm_resource --show-metadata ocf:relevo:$a validates" \
 		sh -c "cd /usr/share/resource-agents && xmllint --noout --relaxng metadata.rng /tmp/$a.xml"
 done
 
-for page in relevod.8 relevo.8 relevo-probe.8 relevo-fence-peer.8 relevo.conf.5 \
-	ocf_relevo_spool.7 ocf_relevo_mta.7; do
+for page in relevod.8 relevo.8 relevo-probe.8 relevo-fence-peer.8 relevo-dnsupdate.8 \
+	relevo.conf.5 ocf_relevo_spool.7 ocf_relevo_mta.7 ocf_relevo_mxpool.7; do
 	f=$(man -w "${page##*.}" "${page%.*}" 2> /dev/null || true)
 	eq "man page $page" "$f" "/usr/share/man/man${page##*.}/$page.gz"
 	[ -n "$f" ] || continue
