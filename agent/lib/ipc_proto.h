@@ -13,7 +13,7 @@
  * Read-only commands (status, history, fence-history) are allowed to root
  * and to members of the RV_IPC_GROUP group; the others need root.
  *
- * The fencing commands, for DRBD's handlers (fence/drbd-handler.c) and
+ * The fencing commands, for DRBD's handlers (fence/relevo-fence-peer.c) and
  * `relevo fence-history`:
  *   {"command": "fence-history"}
  *       -> {"ok": true, "fence_history": [event, ...]}, oldest first; an
