@@ -139,8 +139,11 @@ rv_site_peer_agent(struct rv_site *site, int agent)
 	site->peer.have_state = 0;
 	site->designated = 0; /* a restarted peer starts with none */
 	if (agent) {
+		/* its relevod runs: whatever fencing confirmed is history
+		 * (the group may tell before the membership does) */
 		site->peer.member = 1;
 		site->peer.ever_agent = 1;
+		site->peer.fenced = 0;
 	}
 	/* holds is kept either way: an agent that left may have left its
 	 * resources running, and one that joins says what it holds in its
@@ -243,6 +246,10 @@ rv_site_should_claim(const struct rv_site *site, const struct rv_site_local *loc
 		return *why = "resources failed to start here", 0;
 
 	if (!p->member) {
+		if (p->holds)
+			return *why = p->fenced || site->cfg->fencing_off
+				      ? "peer holds the site in the stream"
+				      : "peer lost and no fencing method confirmed it off", 0;
 		if (p->fenced)
 			return *why = "peer is confirmed off by fencing", 1;
 		if (!local->peer_wait_over)
@@ -251,7 +258,7 @@ rv_site_should_claim(const struct rv_site *site, const struct rv_site_local *loc
 			return *why = "peer lost and no fencing method confirmed it off", 0;
 		return *why = "peer is not a member (fencing off: UNSAFE)", 1;
 	}
-	if (p->fenced && !p->agent)
+	if (p->fenced && !p->agent && !p->holds)
 		return *why = "peer is confirmed off by fencing", 1;
 	if (p->holds) {
 		if (p->agent)

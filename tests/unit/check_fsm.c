@@ -1224,6 +1224,63 @@ START_TEST(fence_stopped_by_standby_and_quorum)
 }
 END_TEST
 
+/* (f6) A fenced peer that comes back is a peer like any other: its relevod
+ * joining (the group may tell before the membership does) ends what the
+ * fence confirmed, so losing it again means fencing it again. */
+START_TEST(fence_forgotten_when_peer_returns)
+{
+	struct rv_config *cfg = load(CONFIG("fsm_fence.conf"));
+	struct bus *b = site_start(cfg, 0, 0);
+	struct node *n1 = &b->node[0], *n2 = &b->node[1];
+
+	expect_active(b, 0);
+	kill_node(b, 0);
+	rv_fsm_event(&n2->fsm, RV_EV_FENCE_DONE, "test: n1 confirmed off");
+	bus_run(b);
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_ACTIVE);
+	ck_assert(n2->fsm.site.peer.fenced);
+
+	restart_agent(b, 0, cfg);
+	rv_fsm_probed(&n1->fsm, 0);
+	bus_run(b);
+	bus_tick(b);
+	expect_active(b, 1);
+	ck_assert(!n2->fsm.site.peer.fenced);
+
+	/* the holder loses the returned peer: it fences it again */
+	kill_node(b, 0);
+	ck_assert_uint_eq(n2->fences, 2);
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_ACTIVE);
+	ck_assert_uint_eq(n2->fsm.unexpected, 0);
+	bus_free(b, cfg);
+}
+END_TEST
+
+/* (f7) The same from the standby's side: after n1 fenced n2 and n2 came
+ * back, n2 losing n1 must fence it, never claim over it at once. */
+START_TEST(fence_returned_standby_fences_again)
+{
+	struct rv_config *cfg = load(CONFIG("fsm_fence.conf"));
+	struct bus *b = site_start(cfg, 0, 0);
+	struct node *n1 = &b->node[0], *n2 = &b->node[1];
+
+	expect_active(b, 0);
+	kill_node(b, 1);
+	rv_fsm_event(&n1->fsm, RV_EV_FENCE_DONE, "test: n2 confirmed off");
+	restart_agent(b, 1, cfg);
+	rv_fsm_probed(&n2->fsm, 0);
+	bus_run(b);
+	bus_tick(b);
+	expect_active(b, 0);
+	ck_assert(!n1->fsm.site.peer.fenced);
+	kill_node(b, 0);
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_FENCING);
+	ck_assert_uint_eq(n2->sent[RV_MSG_CLAIM], 0);
+	ck_assert_uint_eq(n2->starts, 0);
+	bus_free(b, cfg);
+}
+END_TEST
+
 /* The fence delay: the holder never waits; the standby waits when the
  * peer held the site; when neither holds, the node that keeps the site in
  * a conflict goes first; a peer whose relevod is gone races nobody. */
@@ -1721,6 +1778,8 @@ fsm_suite(void)
 	tcase_add_test(stream, fence_failed_blocks_and_retries);
 	tcase_add_test(stream, fence_agent_lost_after_grace);
 	tcase_add_test(stream, fence_stopped_by_standby_and_quorum);
+	tcase_add_test(stream, fence_forgotten_when_peer_returns);
+	tcase_add_test(stream, fence_returned_standby_fences_again);
 	tcase_add_loop_test(stream, stream_restart_holder_keeps_site, 0, 2);
 	tcase_add_test(stream, stream_restart_leftovers_stopped);
 	tcase_add_loop_test(stream, stream_switchover_moves_site, 0, 2);
