@@ -619,7 +619,11 @@ do_quit(struct probe *p)
 static void
 probe_run(struct probe *p)
 {
-	if (do_connect(p) < 0 || do_banner(p) < 0 || do_ehlo(p) < 0)
+	if (do_connect(p) < 0 || do_banner(p) < 0)
+		goto done;
+	if (p->o->banner_only)
+		goto done; /* the caller made sure nothing else was asked for */
+	if (do_ehlo(p) < 0)
 		goto done;
 	if (p->o->starttls && (do_starttls(p) < 0 || do_tls(p) < 0 || do_ehlo(p) < 0))
 		goto done;

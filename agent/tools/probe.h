@@ -1,7 +1,8 @@
 /*
  * probe.h — one SMTP/STARTTLS probe session, the body of relevo-probe.
  *
- * The session connects, reads the banner, says EHLO, optionally runs
+ * The session connects, reads the banner, says EHLO (unless asked for the
+ * banner only, as the inner-link check of relevod does), optionally runs
  * STARTTLS and checks the certificate, optionally tries a recipient, and
  * says QUIT, each phase bounded by the same timeout. Its verdict is one of
  * the exit codes below, which are the contract ocf:relevo:mta relies on,
@@ -36,6 +37,7 @@ struct probe_opts {
 	const char *rcpt;          /* NULL: no MAIL/RCPT/RSET */
 	const char *expect_banner; /* NULL: any 220 banner */
 	int starttls;
+	int banner_only;           /* connect, banner, QUIT: no EHLO */
 	int verify;                /* 0: report the certificate, do not judge it */
 	uint64_t warn_days;
 	uint64_t timeout_ms;       /* per phase */

@@ -1,6 +1,6 @@
 /*
  * relevo-probe.c — the SMTP/STARTTLS health probe that ocf:relevo:mta's
- * monitor and the cross-site checks run.
+ * monitor, relevod's inner-link check and the cross-site checks run.
  *
  *   relevo-probe [options] HOST [PORT]
  *
@@ -125,6 +125,7 @@ usage(FILE *f)
 		"Speak SMTP to HOST (a name, an IPv4 or IPv6 address) on PORT (default 25).\n"
 		"\n"
 		"  --ehlo NAME            name to send in EHLO (default: this host's name)\n"
+		"  --banner-only          connect, read the 220 banner, QUIT (no EHLO)\n"
 		"  --starttls             require STARTTLS and complete a TLS handshake\n"
 		"  --cafile FILE          verify the chain against FILE (default: system store)\n"
 		"  --servername NAME      name the certificate must match, and SNI (default: HOST)\n"
@@ -161,6 +162,7 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "ehlo", required_argument, NULL, 'e' },
+		{ "banner-only", no_argument, NULL, 'B' },
 		{ "starttls", no_argument, NULL, 's' },
 		{ "cafile", required_argument, NULL, 'c' },
 		{ "servername", required_argument, NULL, 'n' },
@@ -187,6 +189,7 @@ main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "Vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'e': o.ehlo = optarg; break;
+		case 'B': o.banner_only = 1; break;
 		case 's': o.starttls = 1; break;
 		case 'c': o.cafile = optarg; break;
 		case 'n': o.servername = optarg; break;
@@ -229,6 +232,8 @@ main(int argc, char **argv)
 		o.ehlo = local_name(hostname, sizeof(hostname));
 	if (!rv_smtp_arg_ok(o.ehlo))
 		return usage_error("--ehlo NAME must be printable, without spaces or <>");
+	if (o.banner_only && (o.starttls || o.rcpt != NULL))
+		return usage_error("--banner-only says no EHLO: not with --starttls or --rcpt");
 	if (o.rcpt != NULL && !rv_smtp_arg_ok(o.rcpt))
 		return usage_error("--rcpt ADDRESS must be printable, without spaces or <>");
 	if (o.servername != NULL && !rv_smtp_arg_ok(o.servername))

@@ -785,6 +785,39 @@ START_TEST(banner_421)
 }
 END_TEST
 
+/* relevod's inner-link check: the banner, then QUIT, no EHLO */
+START_TEST(banner_only)
+{
+	static const struct step script[] = {
+		{ SEND, BANNER },
+		{ EXPECT, "QUIT" },
+		{ SEND, "221 2.0.0 Bye\r\n" },
+		{ END, NULL },
+	};
+	static const struct step refused[] = {
+		{ SEND, "554 5.3.2 mx.test not accepting connections\r\n" },
+		{ EXPECT, "QUIT" },
+		{ END, NULL },
+	};
+	struct run r;
+	int port, lfd;
+	pid_t srv = server_start(AF_INET, script, NULL, &port, &lfd);
+
+	probe(&r, srv, "127.0.0.1", port, "--banner-only", NULL);
+	check_verdict(&r, 0, "ok", NULL);
+	ck_assert_int_eq(r.server, 0); /* QUIT came right after the banner */
+	ck_assert(phase_ran(&r, "banner_ms"));
+	ck_assert(!phase_ran(&r, "ehlo_ms"));
+	ck_assert_uint_eq(json_object_array_length(jget(r.doc, "capabilities")), 0);
+	run_free(&r);
+
+	srv = server_start(AF_INET, refused, NULL, &port, &lfd);
+	probe(&r, srv, "127.0.0.1", port, "--banner-only", NULL);
+	check_verdict(&r, 3, "broken", "banner: 554 5.3.2");
+	run_free(&r);
+}
+END_TEST
+
 START_TEST(banner_not_the_expected_one)
 {
 	struct run r;
@@ -1020,6 +1053,10 @@ START_TEST(usage_errors)
 	ck_assert_int_eq(r.status, 64);
 	probe(&r, 0, "127.0.0.1", 25, "--starttls", "--cafile", "/nonexistent/ca.pem", NULL);
 	ck_assert_int_eq(r.status, 64);
+	probe(&r, 0, "127.0.0.1", 25, "--banner-only", "--starttls", NULL);
+	ck_assert_int_eq(r.status, 64);
+	probe(&r, 0, "127.0.0.1", 25, "--banner-only", "--rcpt", "canary@example.org", NULL);
+	ck_assert_int_eq(r.status, 64);
 }
 END_TEST
 
@@ -1043,6 +1080,7 @@ probe_suite(void)
 	tcase_add_test(tc, certificate_expiring_soon);
 	tcase_add_test(tc, tls_alert_during_handshake);
 	tcase_add_test(tc, banner_421);
+	tcase_add_test(tc, banner_only);
 	tcase_add_test(tc, banner_not_the_expected_one);
 	tcase_add_test(tc, ehlo_refused);
 	tcase_add_test(tc, stall_after_banner);
