@@ -9,7 +9,8 @@
  * truncation of long lines and long section names never apply), section
  * headers, sorted key tables with their ranges, and the checks that need the
  * whole file. The fencing sections' own rules (agents, options, secrets
- * files, the watchdog) are in config_fence.c. A file with any error is
+ * files, the watchdog) are in config_fence.c, the [inner-link]'s in
+ * config_inner_link.c. A file with any error is
  * refused whole: this must never return a model built from a truncated,
  * partial or guessed value.
  */
@@ -55,6 +56,8 @@ enum val_type {
 	V_ID,      /* uint32_t, 1..UINT32_MAX */
 	V_MS,      /* uint64_t milliseconds in min..max (or 0: KEY_ZERO_OK) */
 	V_UINT,    /* unsigned in min..max */
+	V_TARGET,  /* [inner-link] HOST:PORT, into host, port and target */
+	V_COMMAND, /* [inner-link] command line, into argv */
 };
 
 struct key_def {
@@ -75,6 +78,7 @@ struct key_def {
 #define RES(f) offsetof(struct rv_resource_cfg, f)
 #define FENCE(f) offsetof(struct rv_fence_cfg, f)
 #define WD(f) (offsetof(struct rv_config, watchdog) + offsetof(struct rv_watchdog_cfg, f))
+#define IL(f) (offsetof(struct rv_config, inner_link) + offsetof(struct rv_inner_link_cfg, f))
 #define MS_S 1000ULL
 #define MS_M (60 * MS_S)
 #define MS_H (60 * MS_M)
@@ -128,11 +132,25 @@ static const struct key_def watchdog_keys[] = {
 	{ "timeout", V_MS, WD(timeout_ms), "2s..120s", 2 * MS_S, 120 * MS_S, KEY_WHOLE_S },
 };
 
+/* target or command, and timeout below interval, are checked when the
+ * section ends (config_inner_link.c). */
+static const struct key_def inner_link_keys[] = {
+	{ "command", V_COMMAND, IL(argv), NULL, 0, 0, 0 },
+	{ "ehlo", V_BOOL, IL(ehlo), NULL, 0, 0, 0 },
+	{ "fall", V_UINT, IL(fall), "1..100", 1, 100, 0 },
+	{ "flush", V_BOOL, IL(flush), NULL, 0, 0, 0 },
+	{ "interval", V_MS, IL(interval_ms), "1s..1h", MS_S, MS_H, 0 },
+	{ "rise", V_UINT, IL(rise), "1..100", 1, 100, 0 },
+	{ "target", V_TARGET, IL(target), NULL, 0, 0, 0 },
+	{ "timeout", V_MS, IL(timeout_ms), "100ms..60s", 100, 60 * MS_S, 0 },
+};
+
 #define N_KEYS(t) (sizeof(t) / sizeof((t)[0]))
 
 _Static_assert(N_KEYS(resource_keys) <= MAX_SECTION_KEYS, "key_line[] too small");
 _Static_assert(N_KEYS(site_keys) <= MAX_SECTION_KEYS, "key_line[] too small");
 _Static_assert(N_KEYS(fence_keys) <= MAX_SECTION_KEYS, "key_line[] too small");
+_Static_assert(N_KEYS(inner_link_keys) <= MAX_SECTION_KEYS, "key_line[] too small");
 _Static_assert(MAX_OPTIONS <= MAX_PARAMS, "param_line[] too small");
 
 struct section_def {
@@ -147,6 +165,7 @@ struct section_def {
 static const struct section_def section_defs[] = {
 	{ "daemon", SEC_DAEMON, 0, daemon_keys, N_KEYS(daemon_keys) },
 	{ "fence", SEC_FENCE, 1, fence_keys, N_KEYS(fence_keys) },
+	{ "inner-link", SEC_INNER_LINK, 0, inner_link_keys, N_KEYS(inner_link_keys) },
 	{ "node", SEC_NODE, 1, node_keys, N_KEYS(node_keys) },
 	{ "resource", SEC_RESOURCE, 1, resource_keys, N_KEYS(resource_keys) },
 	{ "site", SEC_SITE, 0, site_keys, N_KEYS(site_keys) },
@@ -363,6 +382,15 @@ close_section(struct parse_ctx *ctx)
 	if (ctx->sec == SEC_WATCHDOG)
 		rv_cfg_close_watchdog(ctx, key_line_of(ctx, "timeout"),
 				      key_line_of(ctx, "interval"));
+	if (ctx->sec == SEC_INNER_LINK) {
+		ctx->flush_line = key_line_of(ctx, "flush");
+		if (!ctx->damaged)
+			rv_cfg_close_inner_link(ctx, key_line_of(ctx, "target"),
+						key_line_of(ctx, "command"),
+						key_line_of(ctx, "ehlo"),
+						key_line_of(ctx, "timeout"),
+						key_line_of(ctx, "interval"));
+	}
 	ctx->sec = SEC_NONE;
 	ctx->sdef = NULL;
 	ctx->damaged = 0;
@@ -504,9 +532,12 @@ open_section(struct parse_ctx *ctx, const char *text, int line)
 	switch (sdef->sec) {
 	case SEC_SITE:
 	case SEC_DAEMON:
-	case SEC_WATCHDOG: {
+	case SEC_WATCHDOG:
+	case SEC_INNER_LINK: {
 		int *first = sdef->sec == SEC_SITE ? &ctx->site_line :
-			     sdef->sec == SEC_DAEMON ? &ctx->daemon_line : &ctx->watchdog_line;
+			     sdef->sec == SEC_DAEMON ? &ctx->daemon_line :
+			     sdef->sec == SEC_WATCHDOG ? &ctx->watchdog_line
+						       : &ctx->inner_link_line;
 
 		if (*first != 0) {
 			rv_cfg_err(ctx, line, "duplicate section %s (first at line %d)",
@@ -647,7 +678,7 @@ section_base(struct parse_ctx *ctx)
 		return (char *)ctx->res;
 	case SEC_FENCE:
 		return (char *)ctx->fence;
-	default: /* [site], [daemon], [watchdog]: offsets into the model */
+	default: /* [site], [daemon], [watchdog], [inner-link]: offsets into the model */
 		return (char *)ctx->cfg;
 	}
 }
@@ -744,6 +775,12 @@ set_value(struct parse_ctx *ctx, const struct key_def *k, const char *v)
 		return;
 	case V_FENCE_AGENT:
 		rv_cfg_fence_agent(ctx, v);
+		return;
+	case V_TARGET:
+		rv_cfg_inner_link_target(ctx, v);
+		return;
+	case V_COMMAND:
+		rv_cfg_inner_link_command(ctx, v);
 		return;
 	case V_MS:
 		rc = rv_parse_duration_ms(v, k->max, &u);
@@ -898,6 +935,7 @@ check_file(struct parse_ctx *ctx)
 		rv_cfg_err(ctx, ctx->pref_line, "preferred-node '%s' is not a [node] of this site",
 		    cfg->preferred_node);
 	rv_cfg_check_fencing(ctx);
+	rv_cfg_check_inner_link(ctx);
 }
 
 
@@ -923,6 +961,11 @@ new_model(struct rv_config **cfgp, const char *path)
 	cfg->witness = RV_WITNESS_NONE;
 	cfg->watchdog.timeout_ms = 10000;
 	cfg->watchdog.interval_ms = 2000; /* timeout / 5; set again at [watchdog]'s end */
+	cfg->inner_link.interval_ms = 5000;
+	cfg->inner_link.timeout_ms = 3000;
+	cfg->inner_link.rise = 2;
+	cfg->inner_link.fall = 3;
+	cfg->inner_link.flush = 1;
 	if (cfg->path == NULL || cfg->ocf_root == NULL || cfg->state_dir == NULL ||
 	    cfg->resources == NULL || cfg->fences == NULL || cfg->watchdog.device == NULL) {
 		rc = -ENOMEM;

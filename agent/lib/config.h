@@ -59,6 +59,20 @@
  *   timeout = 10s                 ; the device's timeout (2s..120s)
  *   interval = 2s                 ; feed period, < timeout / 2
  *
+ *   [inner-link]                  ; optional: the link to the final server
+ *   target = 10.0.0.25:25         ; SMTP probe: connect, 220 banner (HOST,
+ *                                 ;   HOST:PORT or [IPv6]:PORT; port 25)
+ *   command = /usr/local/bin/chk  ; or a command run without a shell, its
+ *                                 ;   words split at blanks: exit 0 = up
+ *   ehlo = no                     ; yes: the SMTP probe also says EHLO
+ *   interval = 5s                 ; between probes (1s..1h)
+ *   timeout = 3s                  ; of each probe phase, or of the command
+ *                                 ;   (100ms..60s, less than interval)
+ *   rise = 2                      ; successes in a row before "up" (1..100)
+ *   fall = 3                      ; failures in a row before "down" (1..100)
+ *   flush = yes                   ; the ACTIVE node runs postqueue -f when the
+ *                                 ;   link comes back (needs ocf:relevo:mta)
+ *
  * Comments: a line starting with ';' or '#', or ' ;' after a value. Lines
  * are at most 197 characters; names at most 63 ([A-Za-z0-9_.-]); at most 16
  * resources of at most 64 parameters. Every error is reported as
@@ -120,6 +134,24 @@ struct rv_watchdog_cfg {
 	uint64_t interval_ms;
 };
 
+/* [inner-link]: reachability of the final delivery server. Exactly one of
+ * host (with port) or argv is set in a loaded model that has the section. */
+struct rv_inner_link_cfg {
+	int enabled;                  /* an [inner-link] section exists */
+	char *target;                 /* as written, for status: "host:port" */
+	char *host;                   /* brackets of [v6] removed; NULL: command */
+	char *port;                   /* decimal 1..65535 */
+	char **argv;                  /* NULL-terminated; NULL: SMTP target */
+	size_t argc;
+	int ehlo;
+	uint64_t interval_ms;
+	uint64_t timeout_ms;
+	unsigned rise;
+	unsigned fall;
+	int flush;
+	int line;                     /* of the section header */
+};
+
 enum rv_witness {
 	RV_WITNESS_NONE = 0,
 	RV_WITNESS_QDEVICE,
@@ -144,6 +176,7 @@ struct rv_config {
 	struct rv_fence_cfg *fences;   /* methods in file order */
 	size_t n_fences;
 	struct rv_watchdog_cfg watchdog;
+	struct rv_inner_link_cfg inner_link;
 	uint64_t state_interval_ms;
 	uint64_t peer_wait_ms;
 	char *ocf_root;

@@ -97,7 +97,8 @@ sort_params(const struct rv_param *params, size_t n, const struct rv_param ***so
  * (presence flag first), fencing settings, nodes by id, daemon settings,
  * resources in start order with their parameters by name, fence methods in
  * order with their options by name (values hashed, see put_value_hash), the
- * watchdog (presence flag first), the witness. Every count and number is 8
+ * watchdog (presence flag first), the witness, the inner link (only when
+ * configured). Every count and number is 8
  * bytes big-endian; every string is length-prefixed. Paths of files that
  * only carry values (the secrets file) are left out: their content counts.
  */
@@ -188,6 +189,27 @@ rv_config_digest_model(struct rv_config *cfg)
 		put_u64(&h, cfg->watchdog.interval_ms);
 	}
 	put_u64(&h, (uint64_t)cfg->witness);
+	/* last and only when present, so that the digests of files without
+	 * the section stay what they were */
+	if (cfg->inner_link.enabled) {
+		const struct rv_inner_link_cfg *il = &cfg->inner_link;
+
+		put_str(&h, "inner-link");
+		put_u64(&h, il->host != NULL);
+		if (il->host != NULL) {
+			put_str(&h, il->host);
+			put_str(&h, il->port);
+		}
+		put_u64(&h, il->argc);
+		for (i = 0; i < il->argc; i++)
+			put_str(&h, il->argv[i]);
+		put_u64(&h, (uint64_t)il->ehlo);
+		put_u64(&h, il->interval_ms);
+		put_u64(&h, il->timeout_ms);
+		put_u64(&h, il->rise);
+		put_u64(&h, il->fall);
+		put_u64(&h, (uint64_t)il->flush);
+	}
 	if (!h.ok || EVP_DigestFinal_ex(h.md, cfg->digest, &len) != 1 || len != RV_DIGEST_LEN)
 		rc = -EIO;
 done:
@@ -244,6 +266,12 @@ rv_config_free(struct rv_config *cfg)
 	}
 	free(cfg->fences);
 	free(cfg->watchdog.device);
+	for (i = 0; cfg->inner_link.argv != NULL && cfg->inner_link.argv[i] != NULL; i++)
+		free(cfg->inner_link.argv[i]);
+	free(cfg->inner_link.argv);
+	free(cfg->inner_link.target);
+	free(cfg->inner_link.host);
+	free(cfg->inner_link.port);
 	for (i = 0; i < 2; i++)
 		free(cfg->nodes[i].name);
 	free(cfg->path);

@@ -32,6 +32,7 @@ enum sec_kind {
 	SEC_RESOURCE,
 	SEC_FENCE,
 	SEC_WATCHDOG,
+	SEC_INNER_LINK,
 };
 
 struct cfg_err {
@@ -67,6 +68,8 @@ struct parse_ctx {
 	int site_line;
 	int daemon_line;
 	int watchdog_line;
+	int inner_link_line;
+	int flush_line;                /* of the [inner-link]'s "flush" key */
 	int pref_line;
 	int fencing_line;              /* of a "fencing" key that was accepted */
 	int target_line[MAX_FENCES];   /* of each method's "target" key */
@@ -115,6 +118,24 @@ void rv_cfg_close_watchdog(struct parse_ctx *ctx, int timeout_line, int interval
 /* What only the whole file can tell about fencing: methods against
  * "fencing", targets against the nodes, every node fenceable. */
 void rv_cfg_check_fencing(struct parse_ctx *ctx);
+
+/* config_inner_link.c */
+
+/* "target = " of the [inner-link]: HOST, HOST:PORT or [IPv6]:PORT. */
+void rv_cfg_inner_link_target(struct parse_ctx *ctx, const char *v);
+
+/* "command = " of the [inner-link]: words split at blanks, the first an
+ * absolute path to an executable regular file. */
+void rv_cfg_inner_link_command(struct parse_ctx *ctx, const char *v);
+
+/* End of the [inner-link]: target or command (one of them), ehlo only with
+ * a target, timeout below interval; the lines of those keys (0: not given). */
+void rv_cfg_close_inner_link(struct parse_ctx *ctx, int target_line, int command_line,
+			     int ehlo_line, int timeout_line, int interval_line);
+
+/* What only the whole file can tell: a flush needs the Postfix instance of
+ * an ocf:relevo:mta resource. */
+void rv_cfg_check_inner_link(struct parse_ctx *ctx);
 
 /* config_model.c */
 

@@ -1136,6 +1136,249 @@ START_TEST(packaged_example_loads)
 }
 END_TEST
 
+/* ------------------------------------------------------------ [inner-link] */
+
+/* A site with one resource of agent (line 11) and an [inner-link] header
+ * on line 14, its keys (body) from line 15 on; the file's path into conf. */
+static void
+make_inner_site(char conf[PATH_MAX], const char *agent, const char *body)
+{
+	char text[2048];
+	int n;
+
+	n = snprintf(text, sizeof(text),
+		"[site]\nname = relay-s\nfencing = off\n\n"
+		"[node n1]\nid = 1\n\n[node n2]\nid = 2\n\n"
+		"[resource mta]\nagent = %s\n\n"
+		"[inner-link]\n%s", agent, body);
+	ck_assert_int_lt(n, (int)sizeof(text));
+	make_file(conf, "relevo.conf", text, (size_t)n, 0644);
+}
+
+static struct rv_config *
+load_inner(const char *agent, const char *body)
+{
+	char conf[PATH_MAX];
+
+	make_inner_site(conf, agent, body);
+	return load_good(conf);
+}
+
+START_TEST(inner_link_smtp_target)
+{
+	static const struct {
+		const char *value, *host, *port;
+	} cases[] = {
+		{ "10.99.1.100:2525", "10.99.1.100", "2525" },
+		{ "mx.example.org", "mx.example.org", "25" },
+		{ "final_1.lan:00587", "final_1.lan", "587" },
+		{ "[2001:db8::25]:2525", "2001:db8::25", "2525" },
+		{ "[::1]", "::1", "25" },
+		{ "[::ffff:192.0.2.1]:25", "::ffff:192.0.2.1", "25" },
+	};
+	const struct rv_inner_link_cfg *il;
+	struct rv_config *cfg;
+	char body[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(body, sizeof(body), "target = %s\n", cases[i].value);
+		cfg = load_inner("ocf:relevo:mta", body);
+		il = &cfg->inner_link;
+		ck_assert_int_eq(il->enabled, 1);
+		ck_assert_int_eq(il->line, 14);
+		ck_assert_str_eq(il->target, cases[i].value);
+		ck_assert_str_eq(il->host, cases[i].host);
+		ck_assert_str_eq(il->port, cases[i].port);
+		ck_assert_ptr_null(il->argv);
+		ck_assert_uint_eq(il->argc, 0);
+		/* the defaults */
+		ck_assert_int_eq(il->ehlo, 0);
+		ck_assert_uint_eq(il->interval_ms, 5000);
+		ck_assert_uint_eq(il->timeout_ms, 3000);
+		ck_assert_uint_eq(il->rise, 2);
+		ck_assert_uint_eq(il->fall, 3);
+		ck_assert_int_eq(il->flush, 1);
+		rv_config_free(cfg);
+	}
+	/* every key written out */
+	cfg = load_inner("ocf:relevo:mta", "target = 192.0.2.25:25\nehlo = yes\ninterval = 2s\n"
+			 "timeout = 1500ms\nrise = 1\nfall = 100\nflush = no\n");
+	il = &cfg->inner_link;
+	ck_assert_int_eq(il->ehlo, 1);
+	ck_assert_uint_eq(il->interval_ms, 2000);
+	ck_assert_uint_eq(il->timeout_ms, 1500);
+	ck_assert_uint_eq(il->rise, 1);
+	ck_assert_uint_eq(il->fall, 100);
+	ck_assert_int_eq(il->flush, 0);
+	rv_config_free(cfg);
+}
+END_TEST
+
+START_TEST(inner_link_command)
+{
+	const struct rv_inner_link_cfg *il;
+	struct rv_config *cfg;
+
+	cfg = load_inner("ocf:relevo:mta", "command = /bin/true \t-x  y\tz\n");
+	il = &cfg->inner_link;
+	ck_assert_ptr_null(il->host);
+	ck_assert_ptr_null(il->port);
+	ck_assert_ptr_null(il->target);
+	ck_assert_uint_eq(il->argc, 4);
+	ck_assert_str_eq(il->argv[0], "/bin/true");
+	ck_assert_str_eq(il->argv[1], "-x");
+	ck_assert_str_eq(il->argv[2], "y");
+	ck_assert_str_eq(il->argv[3], "z");
+	ck_assert_ptr_null(il->argv[4]);
+	rv_config_free(cfg);
+
+	/* without a flush, no mta resource is needed */
+	cfg = load_inner("ocf:heartbeat:Dummy", "command = /bin/true\nflush = no\n");
+	ck_assert_uint_eq(cfg->inner_link.argc, 1);
+	rv_config_free(cfg);
+
+	/* no section: nothing probed */
+	cfg = load_good(CONFIG("minimal.conf"));
+	ck_assert_int_eq(cfg->inner_link.enabled, 0);
+	rv_config_free(cfg);
+}
+END_TEST
+
+#define NEEDS_MTA "[inner-link] flush = yes needs an ocf:relevo:mta resource (its config_dir " \
+		  "names the Postfix instance to flush): add one, or write 'flush = no'\n"
+
+static const struct {
+	const char *agent;
+	const char *body;
+	const char *errors;
+} inner_bad[] = {
+	{ NULL, "target = 2001:db8::1:25\n",
+	  "@:15: target '2001:db8::1:25': put an IPv6 address in brackets, as "
+	  "[2001:db8::25]:25\n" },
+	{ NULL, "target = [2001:db8::1:25\n",
+	  "@:15: target '[2001:db8::1:25': no ']' after the IPv6 address\n" },
+	{ NULL, "target = [2001:db8::1]25\n",
+	  "@:15: target '[2001:db8::1]25': expected ':PORT' after ']'\n" },
+	{ NULL, "target = [mx.example.org]:25\n",
+	  "@:15: target '[mx.example.org]:25': 'mx.example.org' is not an IPv6 address\n" },
+	{ NULL, "target = mx.example.org:0\n",
+	  "@:15: target 'mx.example.org:0': port '0' is not a number 1..65535\n" },
+	{ NULL, "target = mx.example.org:65536\n",
+	  "@:15: target 'mx.example.org:65536': port '65536' is not a number 1..65535\n" },
+	{ NULL, "target = mx.example.org:smtp\n",
+	  "@:15: target 'mx.example.org:smtp': port 'smtp' is not a number 1..65535\n" },
+	{ NULL, "target = mx.example.org:\n",
+	  "@:15: target 'mx.example.org:': port '' is not a number 1..65535\n" },
+	{ NULL, "target = -mx:25\n",
+	  "@:15: target '-mx:25': '-mx' is not a host name or address "
+	  "(letters, digits, '.', '-' and '_')\n" },
+	{ NULL, "target = mx;rm -rf:25\n",
+	  "@:15: target 'mx;rm -rf:25': 'mx;rm -rf' is not a host name or address "
+	  "(letters, digits, '.', '-' and '_')\n" },
+	{ NULL, "target = :25\n",
+	  "@:15: target ':25': '' is not a host name or address "
+	  "(letters, digits, '.', '-' and '_')\n" },
+	{ NULL, "command = bin/check\n",
+	  "@:15: command 'bin/check': the program must be an absolute path\n" },
+	{ NULL, "command = /no/such/check --now\n",
+	  "@:15: command '/no/such/check': No such file or directory\n" },
+	{ NULL, "command = /etc/passwd\n",
+	  "@:15: command '/etc/passwd' is not an executable file\n" },
+	{ NULL, "command = /etc\n",
+	  "@:15: command '/etc' is not an executable file\n" },
+	{ NULL, "command = /bin/sh -c 'exit 0'\n",
+	  "@:15: command: quotes and backslashes are not supported (the words are split "
+	  "at blanks and run without a shell)\n" },
+	{ NULL, "command = /bin/true 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n",
+	  "@:15: command: more than 16 words\n" },
+	{ NULL, "interval = 5s\n",
+	  "@:14: [inner-link] needs 'target = HOST:PORT' (an SMTP probe) or "
+	  "'command = /PATH ARGS' (exit 0: reachable)\n" },
+	{ NULL, "target = mx\ncommand = /bin/true\n",
+	  "@:16: [inner-link] has both 'target' (line 15) and 'command': give one of them\n" },
+	{ NULL, "command = /bin/true\nehlo = yes\n",
+	  "@:16: ehlo applies to an SMTP 'target', not to a 'command'\n" },
+	{ NULL, "target = mx\ntimeout = 5s\n",
+	  "@:16: [inner-link] timeout (5000 ms) must be less than interval (5000 ms)\n" },
+	{ NULL, "target = mx\ninterval = 2s\n",
+	  "@:16: [inner-link] timeout (3000 ms) must be less than interval (2000 ms)\n" },
+	{ NULL, "target = mx\nrise = 0\nfall = 101\ninterval = 2h\ntimeout = 50ms\n"
+	  "flush = perhaps\nehlo = sometimes\ncolour = red\nrise = 2\n",
+	  "@:16: rise '0' is out of range (1..100)\n"
+	  "@:17: fall '101' is out of range (1..100)\n"
+	  "@:18: interval '2h' is out of range (1s..1h)\n"
+	  "@:19: timeout '50ms' is out of range (100ms..60s)\n"
+	  "@:20: flush 'perhaps' must be 'yes' or 'no'\n"
+	  "@:21: ehlo 'sometimes' must be 'yes' or 'no'\n"
+	  "@:22: unknown key 'colour' in [inner-link]\n"
+	  "@:23: duplicate key 'rise' in [inner-link] (first at line 16)\n" },
+	{ NULL, "target = mx\n\n[inner-link]\ntarget = mx2\n",
+	  "@:17: duplicate section [inner-link] (first at line 14)\n" },
+	{ NULL, "target = mx\n[inner-link mx]\n",
+	  "@:16: [inner-link] takes no name\n" },
+	{ "ocf:heartbeat:Dummy", "target = mx\n", "@:14: " NEEDS_MTA },
+	{ "ocf:heartbeat:Dummy", "target = mx\nflush = yes\n", "@:16: " NEEDS_MTA },
+};
+
+START_TEST(inner_link_errors)
+{
+	char conf[PATH_MAX];
+
+	make_inner_site(conf, inner_bad[_i].agent != NULL ? inner_bad[_i].agent
+							  : "ocf:relevo:mta", inner_bad[_i].body);
+	expect_errors(conf, -EINVAL, inner_bad[_i].errors);
+}
+END_TEST
+
+START_TEST(inner_link_in_the_digest)
+{
+	static const char *const bodies[] = {
+		"target = mx:25\n",
+		"target = mx:26\n",
+		"target = mx2:25\n",
+		"target = mx:25\nehlo = yes\n",
+		"target = mx:25\ninterval = 6s\n",
+		"target = mx:25\ntimeout = 2s\n",
+		"target = mx:25\nrise = 3\n",
+		"target = mx:25\nfall = 2\n",
+		"target = mx:25\nflush = no\n",
+		"command = /bin/true\n",
+		"command = /bin/true mx\n",
+		"command = /bin/false\n",
+	};
+	char d[sizeof(bodies) / sizeof(bodies[0])][2 * RV_DIGEST_LEN + 1];
+	static const char plain[] = "[site]\nname = relay-s\nfencing = off\n\n"
+		"[node n1]\nid = 1\n\n[node n2]\nid = 2\n\n"
+		"[resource mta]\nagent = ocf:relevo:mta\n";
+	char none[2 * RV_DIGEST_LEN + 1], same[2 * RV_DIGEST_LEN + 1], conf[PATH_MAX];
+	struct rv_config *cfg;
+	size_t i, j;
+
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		cfg = load_inner("ocf:relevo:mta", bodies[i]);
+		rv_config_digest_hex(cfg, d[i]);
+		rv_config_free(cfg);
+		for (j = 0; j < i; j++)
+			ck_assert_msg(strcmp(d[i], d[j]) != 0, "'%s' and '%s' have one digest",
+				      bodies[i], bodies[j]);
+	}
+	/* the defaults written out, and the port 25 implied, change nothing */
+	cfg = load_inner("ocf:relevo:mta", "target = mx\ninterval = 5000ms\ntimeout = 3\n"
+			 "rise = 2\nfall = 3\nflush = yes\nehlo = no\n");
+	rv_config_digest_hex(cfg, same);
+	rv_config_free(cfg);
+	ck_assert_str_eq(same, d[0]);
+	/* a site without the section differs from all */
+	make_file(conf, "relevo.conf", plain, sizeof(plain) - 1, 0644);
+	cfg = load_good(conf);
+	rv_config_digest_hex(cfg, none);
+	rv_config_free(cfg);
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
+		ck_assert_str_ne(none, d[i]);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -1182,6 +1425,11 @@ config_suite(void)
 	tcase_add_test(files, secrets_too_many);
 	tcase_add_test(files, secrets_in_the_digest);
 	tcase_add_test(files, agent_by_name);
+	tcase_add_test(files, inner_link_smtp_target);
+	tcase_add_test(files, inner_link_command);
+	tcase_add_loop_test(files, inner_link_errors, 0,
+	    (int)(sizeof(inner_bad) / sizeof(inner_bad[0])));
+	tcase_add_test(files, inner_link_in_the_digest);
 	suite_add_tcase(s, files);
 	return s;
 }
