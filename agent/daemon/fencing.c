@@ -77,21 +77,32 @@ peer_gone_since(const struct rv_ctx *ctx)
 /* ------------------------------------------------------------ outcomes */
 
 struct req_reply {
-	struct rv_fencing_req req;
+	struct rv_fencing_req req;       /* done NULL: cancelled */
 	enum rv_fencing_req_outcome out;
 	char detail[256];
+	struct rv_fencing *f;
+	struct req_reply *next;          /* on f->replies until it runs */
 };
 
 static void
 reply_job(void *data)
 {
-	struct req_reply *r = data;
+	struct req_reply *r = data, **pp;
 
-	r->req.done(r->req.data, r->out, r->detail);
+	for (pp = &r->f->replies; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	}
+	if (r->req.done != NULL)
+		r->req.done(r->req.data, r->out, r->detail);
 	free(r);
 }
 
-/* Answer one outside request from the loop, never from inside a call. */
+/* Answer one outside request from the loop, never from inside a call. The
+ * answer waits on f->replies until its job runs, so that a caller that goes
+ * away first (rv_fencing_request_cancel) is never called. */
 static void
 reply_later(struct rv_fencing *f, const struct rv_fencing_req *req,
 	    enum rv_fencing_req_outcome out, const char *detail)
@@ -104,11 +115,15 @@ reply_later(struct rv_fencing *f, const struct rv_fencing_req *req,
 	}
 	r->req = *req;
 	r->out = out;
+	r->f = f;
 	snprintf(r->detail, sizeof(r->detail), "%s", detail);
 	if (qb_loop_job_add(f->ctx->loop, QB_LOOP_HIGH, r, reply_job) != 0) {
 		qb_log(LOG_ERR, "could not queue the answer to a fence request");
 		free(r);
+		return;
 	}
+	r->next = f->replies;
+	f->replies = r;
 }
 
 static void
@@ -450,12 +465,18 @@ rv_fencing_request_cancel(struct rv_ctx *ctx, void *data)
 	struct rv_fencing *f = &ctx->fencing;
 	size_t i = 0;
 
+	struct req_reply *r;
+
 	while (i < f->n_reqs) {
 		if (f->reqs[i].data == data)
 			f->reqs[i] = f->reqs[--f->n_reqs];
 		else
 			i++;
 	}
+	/* answers already queued for it are dropped when their job runs */
+	for (r = f->replies; r != NULL; r = r->next)
+		if (r->req.data == data)
+			r->req.done = NULL;
 }
 
 /* ------------------------------------------------------------ the watchdog */

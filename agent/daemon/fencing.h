@@ -46,8 +46,11 @@ struct rv_fencing_req {
 	void *data;
 };
 
+struct req_reply;
+
 struct rv_fencing {
 	struct rv_ctx *ctx;
+	struct req_reply *replies;       /* answers queued, not yet given */
 	struct rv_fence_history history;
 	struct rv_fence_peer_op *op;     /* methods running, or NULL */
 	int delayed;                     /* waiting out fence-delay */

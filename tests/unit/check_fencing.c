@@ -1,6 +1,388 @@
-/* Being written: skipped until then. */
+/*
+ * check_fencing.c — unit tests for relevod's side of fencing
+ * (agent/daemon/fencing.c): a real loop, the real fence runner, the test
+ * fence agent (fence-agents/fence_test), and the role machine with ops that
+ * only record (it is driven to FENCING by hand, as site.c would).
+ *
+ *   1. answers to outside requests (DRBD's handler) come from the loop,
+ *      never from inside the call, and never after their caller went away;
+ *   2. an operation: methods in order, FENCE_DONE to the role machine, the
+ *      history, the delay; a failure: FENCE_FAILED, a backoff that doubles;
+ *   3. the watchdog wait: done twice the watchdog timeout after the peer
+ *      was lost, recorded as the method "watchdog".
+ */
+#include "autoconf.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <qb/qblog.h>
+
+#include "config.h"
+#include "ctx.h"
+#include "fencing.h"
+#include "fsm.h"
+#include "history.h"
+#include "loop_harness.h"
+#include "util.h"
+
+#define AGENT SRCDIR "/fence-agents/fence_test"
+
+struct rec {
+	struct harness *h;
+	int transitions, to;
+	unsigned replies;
+	enum rv_fencing_req_outcome out;
+	char detail[256];
+};
+
+static struct rec rec;
+static char conf_path[64];
+
+static int
+op_send(void *data, const struct rv_msg *m)
+{
+	return 0;
+}
+
+static void
+op_nothing(void *data)
+{
+}
+
+static void
+op_monitors(void *data, int on)
+{
+}
+
+static void
+op_fence(void *data, int delayed)
+{
+}
+
+static void
+op_transition(void *data, int from, int to, const char *cause)
+{
+	rec.transitions++;
+	rec.to = to;
+	if (from == RV_ROLE_FENCING && rec.h->pending > 0 && --rec.h->pending == 0)
+		qb_loop_stop(rec.h->loop);
+}
+
+static const struct rv_fsm_ops ops = {
+	.send = op_send,
+	.probe = op_nothing,
+	.group_start = op_nothing,
+	.group_stop = op_nothing,
+	.monitors = op_monitors,
+	.fence = op_fence,
+	.fence_cancel = op_nothing,
+	.transition = op_transition,
+};
+
+/* A site whose [fence] methods are the lines given, for node n2 (id 2),
+ * which has lost n1 and is FENCING. */
+static struct rv_config *
+site(struct rv_ctx *ctx, struct harness *h, const char *site_extra, const char *sections)
+{
+	struct rv_config *cfg = NULL;
+	char *errs = NULL;
+	FILE *f;
+	int fd;
+
+	snprintf(conf_path, sizeof(conf_path), "/tmp/check_fencing.XXXXXX");
+	fd = mkstemp(conf_path);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "[site]\nname = t\n%s\n[node n1]\nid = 1\n[node n2]\nid = 2\n%s\n"
+		"[resource spool]\nagent = ocf:relevo:spool\n", site_extra, sections);
+	fclose(f);
+	ck_assert_msg(rv_config_load(conf_path, &cfg, &errs) == 0, "%s", errs ? errs : "?");
+	unlink(conf_path);
+	free(errs);
+
+	memset(ctx, 0, sizeof(*ctx));
+	memset(&rec, 0, sizeof(rec));
+	rec.h = h;
+	ctx->loop = h->loop;
+	ctx->cfg = cfg;
+	ctx->started_ms = rv_now_ms();
+	ck_assert_int_eq(rv_fsm_init(&ctx->fsm, cfg, 2, &ops, ctx), 0);
+	ctx->fsm_ready = 1;
+	ctx->fsm.site.quorate = 1;
+	ctx->fsm.local.probed = 1;
+	ctx->fsm.local.peer_wait_over = 1;
+	ctx->fsm.site.peer.holds = 1; /* n1 held the site, then left */
+	ctx->fsm.role = RV_ROLE_FENCING;
+	ctx->peer_lost_ms = rv_now_ms();
+	ck_assert_int_eq(rv_fencing_init(ctx), 0);
+	return cfg;
+}
+
+static void
+done_site(struct rv_ctx *ctx, struct harness *h)
+{
+	rv_fencing_fini(ctx);
+	harness_fini(h);
+	rv_config_free(ctx->cfg);
+}
+
+static void
+on_reply(void *data, enum rv_fencing_req_outcome out, const char *detail)
+{
+	struct harness *h = data;
+
+	rec.replies++;
+	rec.out = out;
+	snprintf(rec.detail, sizeof(rec.detail), "%s", detail);
+	if (h->pending > 0 && --h->pending == 0)
+		qb_loop_stop(h->loop);
+}
+
+/* ------------------------------------------------------------ 1. requests */
+
+START_TEST(request_answered_from_the_loop)
+{
+	struct harness h;
+	struct rv_ctx ctx;
+
+	harness_start(&h, 5000, 1);
+	site(&ctx, &h, "fencing = off", "");
+	ck_assert_int_eq(rv_fencing_request(&ctx, "drbd r0", on_reply, &h), 0);
+	ck_assert_uint_eq(rec.replies, 0); /* not from inside the call */
+	h.pending = 1;
+	harness_run(&h);
+	ck_assert_uint_eq(rec.replies, 1);
+	ck_assert_int_eq(rec.out, RV_FENCING_REQ_REFUSED);
+	ck_assert_ptr_nonnull(strstr(rec.detail, "fencing is off"));
+	ck_assert_int_eq(rv_fencing_request(&ctx, "drbd r0", NULL, &h), -EINVAL);
+	done_site(&ctx, &h);
+}
+END_TEST
+
+static void
+stop_loop(void *data)
+{
+	qb_loop_stop(data);
+}
+
+/* A caller that leaves after its answer was queued is never called: the
+ * IPC connection behind data is gone by then. */
+START_TEST(request_cancelled_after_answer_queued)
+{
+	struct harness h;
+	struct rv_ctx ctx;
+	qb_loop_timer_handle t;
+
+	harness_start(&h, 5000, 1);
+	site(&ctx, &h, "fencing = off", "");
+	ck_assert_int_eq(rv_fencing_request(&ctx, "drbd r0", on_reply, &h), 0);
+	rv_fencing_request_cancel(&ctx, &h);
+	ck_assert_int_eq(qb_loop_timer_add(h.loop, QB_LOOP_LOW, 200 * QB_TIME_NS_IN_MSEC, h.loop,
+					   stop_loop, &t), 0);
+	qb_loop_run(h.loop);
+	ck_assert_uint_eq(rec.replies, 0);
+	ck_assert_ptr_null(ctx.fencing.replies);
+	done_site(&ctx, &h);
+}
+END_TEST
+
+/* The peer was fenced already: answered at once, nothing run. */
+START_TEST(request_peer_fenced_already)
+{
+	struct harness h;
+	struct rv_ctx ctx;
+
+	harness_start(&h, 5000, 1);
+	site(&ctx, &h, "fencing = on",
+	     "[fence t]\nagent = " AGENT "\nno-status = yes\ntimeout = 5s\n");
+	rv_site_peer_fenced(&ctx.fsm.site);
+	ck_assert_int_eq(rv_fencing_request(&ctx, "drbd r0", on_reply, &h), 0);
+	h.pending = 1;
+	harness_run(&h);
+	ck_assert_int_eq(rec.out, RV_FENCING_REQ_FENCED);
+	ck_assert_uint_eq(rv_fence_history_count(&ctx.fencing.history), 0);
+	done_site(&ctx, &h);
+}
+END_TEST
+
+/* ------------------------------------------------------------ 2. operations */
+
+/* The first method fails, the second takes the peer off: FENCE_DONE, the
+ * role machine stands by, the history has both, the request is answered. */
+START_TEST(operation_methods_in_order)
+{
+	struct harness h;
+	struct rv_ctx ctx;
+
+	harness_start(&h, 10000, 1);
+	site(&ctx, &h, "fencing = on",
+	     "[fence broken]\nagent = " AGENT "\noption.off_rc = 1\nno-status = yes\ntimeout = 5s\n"
+	     "[fence good]\nagent = " AGENT "\nno-status = yes\ntimeout = 5s\n");
+	ck_assert_int_eq(rv_fencing_request(&ctx, "drbd r0", on_reply, &h), 0);
+	ck_assert_str_eq(rv_fencing_state(&ctx), "delayed"); /* from the loop */
+	h.pending = 2; /* the answer and the role change */
+	harness_run(&h);
+	ck_assert_int_eq(rec.out, RV_FENCING_REQ_FENCED);
+	ck_assert_int_eq(rec.to, RV_ROLE_STANDBY);
+	ck_assert(ctx.fsm.site.peer.fenced);
+	ck_assert(!ctx.fsm.site.peer.holds);
+	ck_assert_str_eq(ctx.fencing.method, "good");
+	ck_assert_uint_ne(ctx.fencing.fenced_ms, 0);
+	ck_assert_uint_eq(rv_fence_history_count(&ctx.fencing.history), 2);
+	ck_assert_str_eq(rv_fence_history_get(&ctx.fencing.history, 0)->method, "broken");
+	ck_assert_str_eq(rv_fencing_state(&ctx), "idle");
+	done_site(&ctx, &h);
+}
+END_TEST
+
+/* Every method fails: FENCE_FAILED (BLOCKED), a retry is planned after 2 s,
+ * and the next failure doubles it. */
+START_TEST(operation_failure_backs_off)
+{
+	struct harness h;
+	struct rv_ctx ctx;
+	uint64_t now;
+
+	harness_start(&h, 10000, 1);
+	site(&ctx, &h, "fencing = on",
+	     "[fence broken]\nagent = " AGENT "\noption.off_rc = 1\nno-status = yes\ntimeout = 5s\n");
+	rv_fencing_start(&ctx, 0);
+	h.pending = 1;
+	harness_run(&h);
+	ck_assert_int_eq(ctx.fsm.role, RV_ROLE_BLOCKED);
+	ck_assert(ctx.fsm.blocked_fence);
+	ck_assert_uint_eq(ctx.fencing.failures, 1);
+	ck_assert_str_eq(rv_fencing_state(&ctx), "failed");
+	now = rv_now_ms();
+	ck_assert_uint_le(ctx.fencing.retry_at_ms, now + 2000);
+	ck_assert_uint_gt(ctx.fencing.retry_at_ms, now + 1000);
+	ck_assert_ptr_nonnull(strstr(ctx.fencing.last_error, "broken"));
+
+	/* FENCE_RETRY comes from the timer: FENCING again, fails again */
+	ctx.fsm.role = RV_ROLE_FENCING;
+	rv_fencing_start(&ctx, 0); /* replaces the planned retry */
+	h.pending = 1;
+	harness_run(&h);
+	ck_assert_uint_eq(ctx.fencing.failures, 2);
+	now = rv_now_ms();
+	ck_assert_uint_gt(ctx.fencing.retry_at_ms, now + 3000);
+	ck_assert_uint_le(ctx.fencing.retry_at_ms, now + 4000);
+	done_site(&ctx, &h);
+}
+END_TEST
+
+/* fence-delay: nothing runs before it is over. */
+START_TEST(operation_delayed)
+{
+	struct harness h;
+	struct rv_ctx ctx;
+	uint64_t t0 = rv_now_ms();
+
+	harness_start(&h, 10000, 1);
+	site(&ctx, &h, "fencing = on\nfence-delay = 1s",
+	     "[fence good]\nagent = " AGENT "\nno-status = yes\ntimeout = 5s\n");
+	rv_fencing_start(&ctx, 1);
+	ck_assert_str_eq(rv_fencing_state(&ctx), "delayed");
+	h.pending = 1;
+	harness_run(&h);
+	ck_assert_int_eq(rec.to, RV_ROLE_STANDBY);
+	ck_assert_uint_ge(rv_now_ms() - t0, 1000);
+	ck_assert_uint_ge(ctx.fencing.fenced_ms - ctx.fencing.started_ms, 1000);
+	done_site(&ctx, &h);
+}
+END_TEST
+
+/* Cancelled while delayed: nothing runs, nothing is reported. */
+START_TEST(operation_cancelled)
+{
+	struct harness h;
+	struct rv_ctx ctx;
+	qb_loop_timer_handle t;
+
+	harness_start(&h, 10000, 1);
+	site(&ctx, &h, "fencing = on\nfence-delay = 1s",
+	     "[fence good]\nagent = " AGENT "\nno-status = yes\ntimeout = 5s\n");
+	rv_fencing_start(&ctx, 1);
+	rv_fencing_cancel(&ctx);
+	ck_assert_str_eq(rv_fencing_state(&ctx), "idle");
+	ck_assert_int_eq(qb_loop_timer_add(h.loop, QB_LOOP_LOW, 1500 * QB_TIME_NS_IN_MSEC, h.loop,
+					   stop_loop, &t), 0);
+	qb_loop_run(h.loop);
+	ck_assert_int_eq(rec.transitions, 0);
+	ck_assert_uint_eq(rv_fence_history_count(&ctx.fencing.history), 0);
+	done_site(&ctx, &h);
+}
+END_TEST
+
+/* ------------------------------------------------------------ 3. watchdog */
+
+/* No agent for the peer, a watchdog configured: done once twice the
+ * watchdog timeout has passed since the peer was lost, not before. The
+ * device is /dev/null (a character device that takes the feeding, as the
+ * watchdog module allows): the wait is what is tested here. */
+START_TEST(watchdog_wait)
+{
+	struct harness h;
+	struct rv_ctx ctx;
+	uint64_t lost;
+
+	harness_start(&h, 10000, 1);
+	site(&ctx, &h, "fencing = on",
+	     "[watchdog]\ndevice = /dev/null\ntimeout = 2s\ninterval = 500ms\n");
+	ck_assert(ctx.fencing.wd_open);
+	lost = rv_now_ms() - 3500; /* lost 3.5 s ago: 0.5 s left of 4 s */
+	ctx.peer_lost_ms = lost;
+	ctx.started_ms = lost - 10000; /* a node counts from its own start too */
+	rv_fencing_start(&ctx, 0);
+	h.pending = 1;
+	harness_run(&h);
+	ck_assert_int_eq(rec.to, RV_ROLE_STANDBY);
+	ck_assert_uint_ge(ctx.fencing.fenced_ms - lost, 4000);
+	ck_assert_uint_lt(ctx.fencing.fenced_ms - lost, 5000);
+	ck_assert_str_eq(ctx.fencing.method, "watchdog");
+	ck_assert_uint_eq(rv_fence_history_count(&ctx.fencing.history), 1);
+	ck_assert_str_eq(rv_fence_history_get(&ctx.fencing.history, 0)->method, "watchdog");
+	done_site(&ctx, &h);
+}
+END_TEST
+
+static Suite *
+fencing_suite(void)
+{
+	Suite *s = suite_create("fencing");
+	TCase *t = tcase_create("fencing");
+
+	tcase_set_timeout(t, 30);
+	tcase_add_test(t, request_answered_from_the_loop);
+	tcase_add_test(t, request_cancelled_after_answer_queued);
+	tcase_add_test(t, request_peer_fenced_already);
+	tcase_add_test(t, operation_methods_in_order);
+	tcase_add_test(t, operation_failure_backs_off);
+	tcase_add_test(t, operation_delayed);
+	tcase_add_test(t, operation_cancelled);
+	tcase_add_test(t, watchdog_wait);
+	suite_add_tcase(s, t);
+	return s;
+}
+
 int
 main(void)
 {
-	return 77;
+	SRunner *sr = srunner_create(fencing_suite());
+	int failed;
+
+	qb_log_init("check_fencing", LOG_USER, LOG_WARNING);
+	qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, QB_FALSE);
+	qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, QB_TRUE);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	qb_log_fini();
+	return failed == 0 ? 0 : 1;
 }
