@@ -3,9 +3,10 @@
 #
 #   run-tests.sh TEST...
 #
-# Each test runs under a time limit with its own harness state root; whatever
-# cluster a test leaves behind (it should leave none) is torn down here and the
-# test counted as failed. Prints "N passed, N failed" last; exits 1 on failure.
+# Each test runs under a time limit (RELEVO_TEST_TIMEOUT if set, else the
+# test's own "# run-tests-timeout: SECONDS" line, else 900 s) with its own
+# harness state root; whatever cluster a test leaves behind (it should leave
+# none) is torn down here and the test counted as failed. Prints "N passed, N failed" last; exits 1 on failure.
 set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
 . "$here/lib/harness.sh"
@@ -22,7 +23,10 @@ for t in "$@"; do
 	tn=$(basename "$t" .test)
 	root=$(mktemp -d /tmp/relevo-harness.XXXXXX)
 	t0=$(h_now_ms)
-	RELEVO_HARNESS_ROOT=$root H_KEEP_LOGS=$logdir/$tn.nodes timeout --kill-after=30 "$limit" "$t" > "$logdir/$tn.log" 2>&1
+	# a test may need longer than the default: "# run-tests-timeout: SECONDS"
+	tl=$(sed -n 's/^# run-tests-timeout: \([0-9][0-9]*\)$/\1/p' "$t" | head -n 1)
+	[ -n "$tl" ] && [ -z "${RELEVO_TEST_TIMEOUT:-}" ] || tl=$limit
+	RELEVO_HARNESS_ROOT=$root H_KEEP_LOGS=$logdir/$tn.nodes timeout --kill-after=30 "$tl" "$t" > "$logdir/$tn.log" 2>&1
 	rc=$?
 	secs=$(( ($(h_now_ms) - t0) / 1000 ))
 	leaked=""
