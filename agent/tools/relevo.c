@@ -91,6 +91,8 @@ request(json_object *req)
 		fprintf(stderr, "relevo: cannot reach relevod: %s%s\n", strerror(errno),
 			errno == EACCES || errno == EPERM
 				? " (root or membership of group " RV_IPC_GROUP " is needed)"
+			: errno == EBUSY
+				? " (too many clients are connected; root still gets in)"
 				: " (is relevod running on this node?)");
 		return NULL;
 	}
