@@ -1,23 +1,23 @@
 /*
  * fsm.c — the role state machine of relevod, as one table.
  *
- *              probe done, nothing runs            claim granted
- *  STARTING ────────────────────────▶ STANDBY ───────────────────▶ PROMOTING
- *     │ probe found resources: claim    ▲ ▲ │                        │    │
- *     │ (granted ▶ PROMOTING,           │ │ │ peer lost or agent     │    │ rollback
- *     │  denied ▶ DEMOTING)             │ │ │ gone past its grace,   │    │ failed
- *     │                      fenced or  │ │ ▼ not confirmed off      │    ▼
- *     │                      not needed │ FENCING ──fence failed──▶ BLOCKED
- *     │                                 │   ▲                   (retried on a
- *     │                  start failed,  │   └───── retry ────────  backoff)
- *     │                  rolled back ───┘                          ▲
- *     │                         stopped  │           started       │
- *     │                               DEMOTING ◀──────────────── ACTIVE
- *     │                                  │  standby, switchover,   (fences a lost
- *     │                                  │  failure, quorum lost    peer at once,
- *     │                                  └──── stop failed ──▶ BLOCKED  stays)
- *     └──▶ MAINTENANCE (from any role but PROMOTING/DEMOTING; leaving it
- *          re-probes from STARTING)
+ *            probe: nothing runs          claim granted          started
+ *  STARTING ─────────────────────▶ STANDBY ──────────────▶ PROMOTING ───────▶ ACTIVE
+ *   │ probe: resources run here     ▲  │ ▲  ◀── start failed, ─┘  │              │
+ *   │ (claim granted ▶ PROMOTING,   │  │ │      rolled back       │ rollback     │
+ *   │  denied ▶ DEMOTING)           │  │ │                        │ failed       │
+ *   │       fenced, or no longer    │  │ └──── stopped ──── DEMOTING ◀──────────┤
+ *   │       needed                  │  │ peer lost (or its        │  standby,   │
+ *   │                               │  ▼ agent gone past grace),  │  switchover,│
+ *   │                             FENCING  not confirmed off      │  failure,   │
+ *   │                               │  ▲                          │  quorum or  │
+ *   │                  fence failed │  │ retry after backoff      │  cluster    │
+ *   │                               ▼  │                          ▼  lost       │
+ *   │                             BLOCKED ◀──── stop failed ──────┘             │
+ *   │                                                 ACTIVE fences a lost peer ┘
+ *   │                                                 at once and stays ACTIVE
+ *   └──▶ MAINTENANCE (from any role but PROMOTING/DEMOTING; leaving it
+ *        re-probes from STARTING)
  *
  * Fence gate: a node never claims over a peer it cannot see unless fencing
  * confirmed that peer off (site.c: rv_site_should_claim), with fencing = off
