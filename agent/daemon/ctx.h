@@ -15,6 +15,7 @@
 #include "fencing.h"
 #include "fsm.h"
 #include "health.h"
+#include "innerlink.h"
 #include "journal.h"
 #include "resources.h"
 
@@ -28,6 +29,7 @@ struct rv_ctx {
 	struct rv_group group;
 	struct rv_journal journal;
 	struct rv_mta_health health;
+	struct rv_inner_link inner_link;  /* innerlink.c: probes on both nodes */
 	struct rv_fencing fencing;        /* fencing.c; .history for fence-history */
 	qb_ipcs_service_t *ipcs;
 	gid_t ipc_gid;               /* the read-only group, (gid_t)-1 if absent */

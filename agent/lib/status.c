@@ -170,6 +170,11 @@ rv_status_verdict(json_object *st, char *reasons, size_t len)
 	if (flag(get(fence, "watchdog"), "starving"))
 		BAD(RV_VERDICT_CRITICAL, "watchdog no longer fed: %s",
 		    str_or(get(fence, "watchdog"), "why", "?"));
+	/* degraded, never more: the site cannot fix it by moving */
+	if (strcmp(str_or(get(st, "inner_link"), "state", ""), "down") == 0)
+		BAD(RV_VERDICT_DEGRADED, "inner link to %s down",
+		    str(get(st, "inner_link"), "target") != NULL ?
+		    str(get(st, "inner_link"), "target") : "the final server");
 #undef BAD
 	return v;
 }
@@ -235,6 +240,57 @@ print_mta(FILE *f, json_object *m)
 			" s), hold %" PRId64 ", incoming %" PRId64 "\n", num(q, "active", 0),
 			num(q, "deferred", 0), num(q, "oldest_deferred_s", 0), num(q, "hold", 0),
 			num(q, "incoming", 0));
+}
+
+/* The link to the final delivery server, with the queue it holds back
+ * (the queue is counted on the ACTIVE node only). */
+static void
+print_inner_link(FILE *f, json_object *il, json_object *mta)
+{
+	json_object *p = get(il, "last_probe"), *fl = get(il, "flush"), *last = get(fl, "last");
+	json_object *q = get(mta, "queue");
+	const char *state = str_or(il, "state", "?"), *reason;
+	char dur[32], ago[32], up[16];
+	size_t k;
+
+	if (il == NULL)
+		return;
+	snprintf(up, sizeof(up), "%s", state);
+	for (k = 0; up[k] != '\0'; k++)
+		up[k] = (char)(up[k] >= 'a' && up[k] <= 'z' ? up[k] - 32 : up[k]);
+	fmt_duration(dur, sizeof(dur), num(il, "for_ms", -1));
+	fprintf(f, "\nInner link (%s): %s for %s, %" PRId64 " transition(s) (rise %" PRId64
+		", fall %" PRId64 ")\n", str(il, "target") != NULL ? str(il, "target")
+		: str_or(il, "command", "?"), up, dur, num(il, "transitions", 0),
+		num(il, "rise", 0), num(il, "fall", 0));
+	if (p == NULL) {
+		fprintf(f, "  last probe: none yet\n");
+	} else {
+		reason = str_or(p, "reason", "");
+		fmt_duration(ago, sizeof(ago), num(p, "ago_ms", -1));
+		fprintf(f, "  last probe: %s%s%s, %" PRId64 " ms, %s ago\n", str_or(p, "result", "?"),
+			reason[0] ? ": " : "", reason, num(p, "latency_ms", -1), ago);
+	}
+	if (!flag(fl, "enabled"))
+		fprintf(f, "  flush on recovery: no\n");
+	else if (last == NULL)
+		fprintf(f, "  last flush: none yet\n");
+	else {
+		reason = str_or(last, "reason", "");
+		fmt_duration(ago, sizeof(ago), num(last, "ago_ms", -1));
+		fprintf(f, "  last flush: %s%s%s %s ago", str_or(last, "result", "?"),
+			reason[0] ? ": " : "", reason, ago);
+		if (num(last, "deferred_before", -1) >= 0)
+			fprintf(f, ", %" PRId64 " deferred before", num(last, "deferred_before", 0));
+		if (num(last, "duration_ms", -1) >= 0)
+			fprintf(f, ", took %" PRId64 " ms", num(last, "duration_ms", 0));
+		fprintf(f, "\n");
+	}
+	if (q != NULL)
+		fprintf(f, "  deferred: %" PRId64 " message(s), the oldest %" PRId64 " s old\n",
+			num(q, "deferred", 0), num(q, "oldest_deferred_s", 0));
+	else
+		fprintf(f, "  deferred: not counted here (the ACTIVE node counts its queue)\n");
 }
 
 /* One or two lines: how the site is protected and what fencing does. */
@@ -326,6 +382,7 @@ emit_text(FILE *f, json_object *st)
 			str_or(r, "last_rc_name", "-"), reason[0] ? ": " : "", reason, dur);
 	}
 	print_mta(f, get(st, "mta"));
+	print_inner_link(f, get(st, "inner_link"), get(st, "mta"));
 	fprintf(f, "\nDecision: %s\n", str_or(st, "why", "-"));
 	if (tl != NULL) {
 		fprintf(f, "\nLast takeover:\n");
@@ -386,7 +443,44 @@ emit_prometheus_mta(FILE *f, const char *site, json_object *m)
 		for (i = 0; i < sizeof(queues) / sizeof(queues[0]); i++)
 			fprintf(f, "relevo_mta_queue_messages{site=\"%s\",queue=\"%s\"} %" PRId64 "\n",
 				site, queues[i], num(q, queues[i], 0));
+		if (num(q, "oldest_deferred_s", -1) >= 0)
+			fprintf(f, "# HELP relevo_mta_oldest_deferred_seconds Age of the oldest "
+				   "deferred message.\n"
+				   "# TYPE relevo_mta_oldest_deferred_seconds gauge\n"
+				   "relevo_mta_oldest_deferred_seconds{site=\"%s\"} %" PRId64 "\n",
+				site, num(q, "oldest_deferred_s", 0));
 	}
+}
+
+/* The inner link; relevo_inner_link_up is left out while the state is
+ * unknown, rather than reported as a value it does not have. */
+static void
+emit_prometheus_inner_link(FILE *f, const char *site, json_object *il)
+{
+	const char *state = str_or(il, "state", "unknown");
+	json_object *p = get(il, "last_probe");
+
+	if (il == NULL)
+		return;
+	fprintf(f, "# HELP relevo_inner_link_up 1 when the final delivery server is reachable "
+		   "(after rise/fall).\n# TYPE relevo_inner_link_up gauge\n");
+	if (strcmp(state, "unknown") != 0)
+		fprintf(f, "relevo_inner_link_up{site=\"%s\"} %d\n", site,
+			strcmp(state, "up") == 0);
+	fprintf(f, "# HELP relevo_inner_link_transitions_total Changes of the inner link "
+		   "between up and down.\n# TYPE relevo_inner_link_transitions_total counter\n"
+		   "relevo_inner_link_transitions_total{site=\"%s\"} %" PRId64 "\n", site,
+		num(il, "transitions", 0));
+	if (p != NULL)
+		fprintf(f, "# HELP relevo_inner_link_probe_seconds Duration of the last probe "
+			   "of the final delivery server.\n"
+			   "# TYPE relevo_inner_link_probe_seconds gauge\n"
+			   "relevo_inner_link_probe_seconds{site=\"%s\"} %.3f\n", site,
+			(double)num(p, "latency_ms", 0) / 1000.0);
+	fprintf(f, "# HELP relevo_inner_link_flushes_total Queue flushes run when the inner "
+		   "link came back.\n# TYPE relevo_inner_link_flushes_total counter\n"
+		   "relevo_inner_link_flushes_total{site=\"%s\"} %" PRId64 "\n", site,
+		num(get(il, "flush"), "count", 0));
 }
 
 static int
@@ -444,6 +538,7 @@ emit_prometheus(FILE *f, json_object *st)
 			   "relevo_last_failover_seconds{site=\"%s\"} %.3f\n", site,
 			(double)num(tl, "total_ms", 0) / 1000.0);
 	emit_prometheus_mta(f, site, get(st, "mta"));
+	emit_prometheus_inner_link(f, site, get(st, "inner_link"));
 	fprintf(f, "# HELP relevo_messages_dropped_total Malformed or refused messages.\n"
 		   "# TYPE relevo_messages_dropped_total counter\n"
 		   "relevo_messages_dropped_total{site=\"%s\",source=\"cpg\"} %" PRId64 "\n"
