@@ -123,7 +123,7 @@ kver=$(basename "$(ls -d "$root"/lib/modules/*)")
 # 2. Trim: the modules a VM with virtio devices never loads, the docs.
 for d in drivers/gpu drivers/media drivers/net/wireless drivers/infiniband \
 	drivers/staging drivers/usb drivers/bluetooth drivers/iio drivers/isdn \
-	drivers/hid drivers/input drivers/scsi drivers/mtd drivers/net/ethernet \
+	drivers/hid drivers/input drivers/mtd drivers/net/ethernet \
 	drivers/net/can drivers/platform drivers/hwmon drivers/thunderbolt \
 	sound net/wireless net/mac80211 net/bluetooth fs/btrfs fs/xfs fs/ocfs2 \
 	fs/gfs2 fs/ceph fs/nfs fs/nfsd fs/smb fs/f2fs; do
@@ -162,7 +162,7 @@ cp "$root/bin/busybox" "$ird/bin/busybox"
 cp "$here/initramfs-init" "$ird/init"
 chmod 755 "$ird/init"
 : > "$ird/modules"
-chroot "$root" modprobe -S "$kver" --show-depends virtio_pci virtio_blk ext4 overlay |
+chroot "$root" modprobe -a -S "$kver" --show-depends virtio_pci virtio_blk ext4 overlay |
 	awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' |
 	while read -r ko; do
 		name=$(basename "$ko")

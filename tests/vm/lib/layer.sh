@@ -23,19 +23,38 @@ VM_RELEVO_OBJDIR=${RELEVO_VM_OBJDIR:-$RELEVO_BUILDDIR/tests/vm/relevo-usr}
 # vm_relevo_install STAGE: relevo built with the package's directories and
 # installed under STAGE. The source is the build's distribution tree (make
 # distdir: the build tree may be the source tree configured in place, which a
-# second configure could not share); distdir keeps the files' times, so the
-# second build is incremental across runs.
+# second configure could not share), synced into $obj/src by content: a file
+# that did not change keeps its time, so neither configure nor make redo
+# what they did at the previous run.
 vm_relevo_install() {
-	local stage=$1 obj=$VM_RELEVO_OBJDIR log=$VM_ST/relevo-build.log
-	mkdir -p "$obj"
-	rm -rf "$obj/src"
+	local stage=$1 obj=$VM_RELEVO_OBJDIR log=$VM_ST/relevo-build.log f
+	# RELEVO_VM_REUSE_BUILD=1: the last installed tree as it is, for
+	# someone working on the tests rather than on relevo
+	if [ "${RELEVO_VM_REUSE_BUILD:-0}" = 1 ] && [ -d "$obj/installed" ]; then
+		cp -a "$obj/installed/." "$stage/"
+		return 0
+	fi
+	mkdir -p "$obj/src"
+	rm -rf "$obj/src.new"
 	# relative: automake prefixes distdir with ../ in the subdirectories
 	if ! make -C "$RELEVO_BUILDDIR" -s distdir \
-		distdir="$(realpath -m --relative-to="$RELEVO_BUILDDIR" "$obj/src")" > "$log" 2>&1; then
+		distdir="$(realpath -m --relative-to="$RELEVO_BUILDDIR" "$obj/src.new")" > "$log" 2>&1; then
 		tail -n 20 "$log" >&2
 		vm_log "error: make distdir failed"
 		return 1
 	fi
+	(
+		cd "$obj/src.new" || exit 1
+		find . -type f | while read -r f; do
+			cmp -s "$f" "../src/$f" && continue
+			mkdir -p "../src/$(dirname "$f")"
+			cp -p "$f" "../src/$f"
+		done
+		cd ../src && find . -type f | while read -r f; do
+			[ -e "../src.new/$f" ] || rm -f "$f"
+		done
+	) || return 1
+	rm -rf "$obj/src.new"
 	if [ ! -f "$obj/build/Makefile" ]; then
 		mkdir -p "$obj/build"
 		(cd "$obj/build" && "$obj/src/configure" --quiet --prefix=/usr --sysconfdir=/etc \
@@ -52,6 +71,8 @@ vm_relevo_install() {
 		vm_log "error: the VM build of relevo failed"
 		return 1
 	fi
+	rm -rf "$obj/installed"
+	cp -a "$stage" "$obj/installed"
 }
 
 # vm_layer [SITE-OPTIONS]: build $VM_ST/layer.img for this run's site
@@ -63,6 +84,15 @@ vm_layer() {
 	mkdir -p "$stage/usr/lib/relevo-vm" "$stage/usr/sbin" \
 		"$stage/etc/systemd/system/sysinit.target.wants"
 	vm_relevo_install "$stage" || return 1
+	# The base is usr-merged (/lib, /bin, /sbin are links into /usr). In an
+	# overlay a directory of the layer would hide the base's link: what
+	# the package puts in /lib goes where the link leads.
+	for u in lib bin sbin; do
+		[ -d "$stage/$u" ] && [ ! -L "$stage/$u" ] || continue
+		mkdir -p "$stage/usr/$u"
+		cp -a "$stage/$u/." "$stage/usr/$u/"
+		rm -rf "${stage:?}/$u"
+	done
 	install -m 755 "$VM_DIR"/guest/relevo-vm-ctl "$VM_DIR"/guest/relevo-vm-setup \
 		"$VM_DIR"/guest/relevo-vm-fence "$stage/usr/lib/relevo-vm/"
 	install -m 755 "$RELEVO_SRCDIR/tests/fence_harness" "$stage/usr/sbin/fence_harness"
@@ -99,14 +129,20 @@ vm_site_conf() {
 	done
 	mkdir -p "$stage/etc/corosync" "$stage/etc/drbd.d" "$stage/etc/relevo" "$stage/etc/postfix"
 
+	# corosync's token: 3000 ms (its default) with KVM; under emulation a
+	# busy host starves the VMs for seconds and a shorter token makes the
+	# membership flap, so longer there (RELEVO_VM_TOKEN decides instead).
+	local token=${RELEVO_VM_TOKEN:-3000} ping=2
+	[ -n "${RELEVO_VM_TOKEN:-}" ] || [ "${VM_ACCEL:-tcg}" = kvm ] || token=6000
+	[ "${VM_ACCEL:-tcg}" = kvm ] || ping=5
 	cat > "$stage/etc/corosync/corosync.conf" <<-EOF
 	# corosync.conf of the VM tier's site: two nodes, knet on two links
-	# (the LAN and the replication link), token 1000 ms as the namespace tier.
+	# (the LAN and the replication link).
 	totem {
 		version: 2
 		cluster_name: relay-vm
 		transport: knet
-		token: 1000
+		token: $token
 		crypto_cipher: none
 		crypto_hash: none
 	}
@@ -150,14 +186,15 @@ vm_site_conf() {
 	{
 		cat <<-EOF
 		# The spool: DRBD 8.4 (Debian's kernel), protocol C over eth1. Timeouts
-		# are in tenths of a second and below ping-int / connect-int.
+		# are in tenths of a second and below ping-int / connect-int; longer
+		# under emulation, where a busy host starves the VMs for seconds.
 		resource spool {
 			net {
 				protocol C;
-				ping-int 2;
-				ping-timeout 10;
-				timeout 15;
-				connect-int 2;
+				ping-int $ping;
+				ping-timeout $((ping * 5));
+				timeout $((ping * 7));
+				connect-int $ping;
 			}
 		EOF
 		if [ -n "$handler" ]; then
@@ -256,8 +293,8 @@ vm_site_conf() {
 		param.mta_config_dir = /etc/postfix
 		start-timeout = 60s
 		stop-timeout = 60s
-		monitor-interval = 10s
-		monitor-timeout = 30s
+		monitor-interval = 30s
+		monitor-timeout = 60s
 
 		[resource mta]
 		agent = ocf:relevo:mta
@@ -265,8 +302,8 @@ vm_site_conf() {
 		param.spool_dir = /var/spool/relevo
 		start-timeout = 90s
 		stop-timeout = 60s
-		monitor-interval = 10s
-		monitor-timeout = 30s
+		monitor-interval = 30s
+		monitor-timeout = 60s
 		monitor-level = 10
 
 		[resource vip]
@@ -274,7 +311,10 @@ vm_site_conf() {
 		param.ip = $VM_VIP
 		param.cidr_netmask = 24
 		param.nic = eth0
-		monitor-interval = 10s
+		start-timeout = 60s
+		stop-timeout = 60s
+		monitor-interval = 30s
+		monitor-timeout = 60s
 		EOF
 	} > "$stage/etc/relevo/relevo.conf"
 	chmod 644 "$stage/etc/relevo/relevo.conf"

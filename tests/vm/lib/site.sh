@@ -37,7 +37,7 @@ vm_site_up() {
 	vm_final_start || return 1
 	t0=$(h_now_ms)
 	for k in 1 2; do vm_site_start "n$k" || return 1; done
-	t_within "a node of the site is active" 180000 vm_has_active
+	t_within "a node of the site is active" 600000 vm_has_active
 	vm_mark "site up: $(vm_active) active ($(($(h_now_ms) - t0)) ms after relevod start)"
 }
 
@@ -47,7 +47,9 @@ vm_site_up() {
 vm_drbd_init() {
 	local k t0
 	for k in 1 2; do
-		vm_exec "n$k" 'drbdadm -- --force create-md spool > /dev/null 2>&1 && drbdadm up spool' ||
+		# a fresh disk: create-md asks nothing, but say yes if it does
+		vm_exec "n$k" 'yes yes | drbdadm create-md spool > /tmp/create-md.log 2>&1 ||
+			{ cat /tmp/create-md.log; exit 1; }; drbdadm up spool' ||
 			{ vm_log "error: n$k: drbdadm create-md/up failed"; return 1; }
 	done
 	t0=$(h_now_ms)

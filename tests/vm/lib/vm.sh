@@ -39,7 +39,7 @@ RELEVO_SRCDIR=$(cd "$VM_DIR/../.." && pwd)
 . "$RELEVO_SRCDIR/tests/integration/lib/testlib.sh"
 
 VM_MEM=${RELEVO_VM_MEM:-640}
-VM_BOOT_TIMEOUT=${RELEVO_VM_BOOT_TIMEOUT:-180}
+VM_BOOT_TIMEOUT=${RELEVO_VM_BOOT_TIMEOUT:-600}
 VM_DRBD_MB=${RELEVO_VM_DRBD_MB:-128}
 VM_NICE=${RELEVO_VM_NICE:-5}
 VM_CLIENT_IP=10.99.0.100
@@ -195,7 +195,7 @@ vm_boot() {
 		-name "$name" $accel_opts -machine pc -m "$VM_MEM" -smp 1 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$VM_BASE/vmlinuz" -initrd "$VM_BASE/initrd.img" \
-		-append "console=ttyS0 panic=1 net.ifnames=0 systemd.hostname=$name relevo.node=$name relevo.id=$id systemd.show_status=1" \
+		-append "console=ttyS0 no_timer_check panic=1 net.ifnames=0 systemd.hostname=$name relevo.node=$name relevo.id=$id systemd.show_status=1" \
 		-drive "file=$VM_BASE/rootfs.img,if=virtio,format=raw,readonly=on" \
 		-drive "file=$VM_ST/layer.img,if=virtio,format=raw,readonly=on" \
 		-drive "file=$d/drbd.img,if=virtio,format=raw" \
@@ -208,6 +208,8 @@ vm_boot() {
 		-chardev "pipe,id=ctl,path=$d/ctl" -device virtserialport,chardev=ctl,name=relevo.ctl \
 		-chardev "pipe,id=fence,path=$d/fence" -device virtserialport,chardev=fence,name=relevo.fence \
 		< /dev/null > "$d/qemu.log" 2>&1 &
+	# no_timer_check: a host busy with other work can starve the emulated
+	# CPU long enough for the kernel's timer check to fail and panic.
 	# ip netns exec and nice exec qemu: $! is qemu
 	h_pid_id $! > "$d/qemu.pid"
 	date +%s%3N > "$d/boot-started"
