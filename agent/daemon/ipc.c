@@ -13,12 +13,17 @@
  * accept), the clients other than root at once (MAX_CLIENTS), and one that
  * lets its answers pile up is no longer listened to.
  *
- * Not kept out: libqb's shared-memory transport lets every accepted client
- * write its own rings, and trusts their control words and sizes. A member of
- * the group who truncates its ring or points its write pointer elsewhere
- * makes relevod fault (SIGBUS, SIGSEGV) or write out of bounds
- * (tests/unit/ipc-hostile shm). Membership of the group is a trust, as
- * haclient is for Pacemaker.
+ * The transport is libqb's socket one (QB_IPC_SOCKET), not its shared-memory
+ * rings: with rings, every accepted client writes its own ring buffers in
+ * /dev/shm and libqb trusts their control words and sizes, so a member of
+ * the read-only group who truncated its ring or moved its write pointer made
+ * relevod fault (SIGBUS, SIGSEGV) or write out of bounds (shown with
+ * tests/unit/ipc-hostile shm). Over sockets every byte of a request is
+ * copied by the kernel into relevod's own buffer; what a client still shares
+ * with relevod is a small control block (a count of messages sent and a flow
+ * control flag), whose corruption can only make relevod try a read that
+ * finds nothing. relevod's answers are small and rare: the copy costs
+ * nothing that matters.
  *
  * fence-peer is the one command answered later: the connection is held (a
  * libqb reference) until fencing.c says how the request ended, and let go
@@ -78,7 +83,7 @@ in_group(gid_t want, uid_t uid, gid_t gid)
 
 /*
  * Clients connected at once beyond which only root gets in. Each one costs
- * relevod a socket and three ring buffers of RV_IPC_MAX_MSG in /dev/shm, so
+ * relevod a socket and a receive buffer of RV_IPC_MAX_MSG, so
  * without a bound a reader could take all its descriptors (then no OCF
  * action can start) or much of the memory.
  */
@@ -427,7 +432,8 @@ rv_ipc_start(struct rv_ctx *ctx)
 	int rc;
 
 	ctx->ipc_gid = gr != NULL ? gr->gr_gid : (gid_t)-1;
-	ctx->ipcs = qb_ipcs_create(RV_IPC_SERVICE, 0, QB_IPC_NATIVE, &handlers);
+	/* sockets, not shared memory: see the header comment */
+	ctx->ipcs = qb_ipcs_create(RV_IPC_SERVICE, 0, QB_IPC_SOCKET, &handlers);
 	if (ctx->ipcs == NULL)
 		return -errno ? -errno : -ENOMEM;
 	qb_ipcs_service_context_set(ctx->ipcs, ctx);

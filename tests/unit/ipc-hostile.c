@@ -18,9 +18,13 @@
  *                                               pointer far outside it),
  *                                               send a status request, wait 1 s
  *
+ *   ipc-hostile [-b BYTES] shm all              truncate every shared file of
+ *                                               the connection
+ *
  * The shm modes show what libqb's shared-memory transport cannot keep out:
- * a client may write its own rings, and the server trusts them. Not run by
- * hostile.test, since relevod does not survive them (see ipc.c).
+ * a client may write its own rings, and the server trusts them. relevod
+ * uses the socket transport for that reason (see ipc.c); hostile.test runs
+ * the modes to show a client has nothing left to spoil that hurts it.
  *
  * -b is the buffer size asked for at connect (default RV_IPC_MAX_MSG, as the
  * CLI asks); -t the time to wait for an answer (default 5000 ms).
@@ -63,7 +67,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: ipc-hostile [-b BYTES] [-t MS] request | raw | lie SIZE |\n"
-		"       flood SECONDS | idle SECONDS | many N SECONDS | shm truncate|wild-ring\n");
+		"       flood SECONDS | idle SECONDS | many N SECONDS | shm truncate|wild-ring|all\n");
 	exit(EXIT_USAGE);
 }
 
@@ -322,7 +326,8 @@ shm_mode(size_t bufsize, const char *how)
 		{ .iov_base = &h, .iov_len = sizeof(h) },
 		{ .iov_base = (void *)(uintptr_t)text, .iov_len = sizeof(text) },
 	};
-	int truncate = strcmp(how, "truncate") == 0;
+	int all = strcmp(how, "all") == 0;
+	int truncate = all || strcmp(how, "truncate") == 0;
 	qb_ipcc_connection_t *c;
 	ssize_t rc;
 	int n;
@@ -332,9 +337,10 @@ shm_mode(size_t bufsize, const char *how)
 	c = connect_or_say(bufsize);
 	if (c == NULL)
 		return EXIT_NOCONN;
-	/* the answers' ring only: the request still goes through ours, and
-	 * we never read the answer */
-	n = spoil_shm("response", truncate);
+	/* the answers' ring only (the request still goes through ours, and
+	 * we never read the answer), or every shared file of the connection
+	 * (with the socket transport: its control block) */
+	n = spoil_shm(all ? "" : "response", truncate);
 	rc = qb_ipcc_sendv(c, iov, 2);
 	pause_ms(1000);
 	printf("spoiled %d shared memory files (%s), sent a request: %s\n", n, how,
