@@ -88,7 +88,9 @@ vm_layer() {
 	# overlay a directory of the layer would hide the base's link: what
 	# the package puts in /lib goes where the link leads.
 	for u in lib bin sbin; do
-		[ -d "$stage/$u" ] && [ ! -L "$stage/$u" ] || continue
+		if [ ! -d "$stage/$u" ] || [ -L "$stage/$u" ]; then
+			continue
+		fi
 		mkdir -p "$stage/usr/$u"
 		cp -a "$stage/$u/." "$stage/usr/$u/"
 		rm -rf "${stage:?}/$u"

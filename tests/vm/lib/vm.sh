@@ -40,7 +40,7 @@ RELEVO_SRCDIR=$(cd "$VM_DIR/../.." && pwd)
 
 VM_MEM=${RELEVO_VM_MEM:-640}
 VM_BOOT_TIMEOUT=${RELEVO_VM_BOOT_TIMEOUT:-600}
-VM_DRBD_MB=${RELEVO_VM_DRBD_MB:-128}
+VM_DRBD_MB=${RELEVO_VM_DRBD_MB:-64}
 VM_NICE=${RELEVO_VM_NICE:-5}
 VM_CLIENT_IP=10.99.0.100
 # shellcheck disable=SC2034 # the site's floating IP, for layer.sh and site.sh
@@ -261,8 +261,9 @@ vm__exec_locked() {
 	local name=$1 secs=$2 script=$3 d id line started="" deadline left rest
 	d=$VM_ST/$name
 	id=$BASHPID.$RANDOM$RANDOM
-	# qemu holds both pipes open read-write: these opens never block
-	exec 6> "$d/ctl.in" 7< "$d/ctl.out"
+	# read-write opens of the pipes never block, even when the qemu that
+	# holds their other ends died a moment ago
+	exec 6<> "$d/ctl.in" 7<> "$d/ctl.out"
 	printf '%s %s %s\n' "$id" "$secs" "$(printf '%s' "$script" | base64 -w 0)" >&6
 	exec 6>&-
 	deadline=$(($(h_now_ms) + (secs + 10) * 1000))
@@ -338,7 +339,7 @@ vm_fence_broker() {
 vm__fence_serve() {
 	local from=$1 d id req reply
 	d=$VM_ST/$from
-	exec 6<> "$d/fence.in" 7< "$d/fence.out"
+	exec 6<> "$d/fence.in" 7<> "$d/fence.out"
 	while [ -d "$VM_ST" ]; do
 		IFS= read -r -t 5 id req <&7 || continue
 		reply=$(
