@@ -153,6 +153,7 @@ rm -f "$root/etc/postfix/main.cf"
 # the journal stays in memory (the root is a tmpfs overlay anyway)
 mkdir -p "$root/etc/systemd/journald.conf.d"
 printf '[Journal]\nStorage=volatile\nRateLimitBurst=0\n' > "$root/etc/systemd/journald.conf.d/relevo-vm.conf"
+# shellcheck disable=SC2016 # dpkg-query expands ${Package} itself
 chroot "$root" dpkg-query -W -f='${Package} ${Version}\n' > "$work/versions"
 
 # 4. The initramfs: busybox, the modules for virtio disks, ext4 and overlay.
