@@ -181,7 +181,7 @@ b_poweroff_run() {
 
 # b_move_run NAME STACK DIR I: one planned move; appends its record.
 b_move_run() {
-	local name=$1 stack=$2 dir=$3 i=$4 holder other csv t0 tc cmd_rc=0 cmd_ms first ana rec why=""
+	local name=$1 stack=$2 dir=$3 i=$4 holder other csv t0 tc cmd_rc=0 cmd_ms first ana rec why="" extra
 	holder=$("${stack}_holder" "$name")
 	[ -n "$holder" ] || { b_log "move $i: nobody holds the site"; return 2; }
 	other=$(other_of "$name" "$holder")
@@ -194,7 +194,10 @@ b_move_run() {
 		return 2
 	fi
 	random_pause
+	! declare -F "${stack}_pre_off" > /dev/null || "${stack}_pre_off" "$name" "$other"
+	M_OFFSET=$(m_offset)
 	tc=$(m_now)
+	M_OFF_WALL=$(( tc + M_OFFSET ))
 	"${stack}_move" "$name" "$holder" "$other" || cmd_rc=$?
 	cmd_ms=$(( ($(m_now) - tc) / 1000 ))
 	if h_wait 60 0.05 m_ok_after "$csv" "$other" "$tc"; then
@@ -206,13 +209,15 @@ b_move_run() {
 	m_probe_stop "$name"
 	ana=$(m_analyse "$csv" "$tc" "$holder" "$other")
 	first=$(m_first_ok_after "$csv" "$other" "$tc")
+	extra=$("${stack}_run_extra" "$name" "$other" 2> /dev/null) || extra="{}"
+	[ -n "$extra" ] || extra="{}"
 	rec=$(jq -c --argjson i "$i" --arg from "$holder" --arg to "$other" --arg why "$why" \
-		--argjson cmd_ms "$cmd_ms" --argjson cmd_rc "$cmd_rc" \
+		--argjson cmd_ms "$cmd_ms" --argjson cmd_rc "$cmd_rc" --argjson extra "$extra" \
 		--argjson after "$(awk -F, -v first="${first:-0}" 'NR > 1 && first > 0 && $1 * 1000 >= first && $3 != "ok" { n++ } END { print n + 0 }' "$csv")" '
 		{run: $i, ok: ($why == "" and .first_new_ms != null), why: (if $why == "" then null else $why end),
 		 from: $from, to: $to, command_ms: $cmd_ms, command_rc: $cmd_rc,
 		 first_new_ms, last_old_ms, gap_ms, counts, failures_after_new: $after,
-		 old_after_new, attempts}' <<< "$ana")
+		 old_after_new, attempts, extra: $extra}' <<< "$ana")
 	echo "$rec" >> "$dir/moves.jsonl"
 	b_log "$stack ${BENCH_TOKEN_NOW}: planned move $i/$BENCH_MOVES $holder -> $other: $(jq -r '"gap \(.gap_ms // "-") ms, refused \(.counts.refused), reset \(.counts.reset), timeout \(.counts.timeout)"' <<< "$rec")${why:+ — $why}"
 	"${stack}_after_move" "$name" "$holder" "$other" || true

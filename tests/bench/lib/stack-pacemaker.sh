@@ -163,14 +163,43 @@ pacemaker_after_move() {
 	pcmk_resource "$1" "$3" --clear --resource "$PCMK_BENCH_GROUP" > /dev/null 2>&1
 }
 
-# How long the survivor's agents ran for their start (Pacemaker's own
-# record, ms) and when the fence of the lost node completed.
+# pacemaker_run_extra NAME SURVIVOR: how long the survivor's agents ran
+# for their start (Pacemaker's own record, ms), and the survivor's timeline
+# from its pacemaker.log (ms after the power-off, M_OFF_WALL): the
+# controller seeing the node lost, the fence asked for and confirmed, each
+# start begun and done. The log's wording is Pacemaker 2.1's.
 pacemaker_run_extra() {
-	local name=$1 k=$2 xml r t out="{}"
+	local name=$1 k=$2 xml r t out="{}" log steps
 	xml=$(pcmk_mon_xml "$name" "$k") || xml=""
 	for r in spool mta vip; do
 		t=$(pcmk_xpath "//node_history/node[@name=\"$k\"]/resource_history[@id=\"$r\"]/operation_history[@task=\"start\"]/@exec-time" <<< "$xml" | tail -n 1)
 		out=$(jq -c --arg r "$r" --arg t "${t%ms}" '. + {($r + "_start_ms"): (if $t == "" then null else ($t | tonumber) end)}' <<< "$out")
 	done
-	jq -c '{agents: .}' <<< "$out"
+	log=$(h_state "$name")/$k/var-log/pacemaker/pacemaker.log
+	steps=$(pacemaker_log_steps "$log" "${M_OFF_WALL:-0}")
+	jq -c --argjson steps "${steps:-[]}" '{agents: ., timeline: $steps}' <<< "$out"
+}
+
+# pacemaker_log_steps LOG AFTER_WALL_US: [{step, at_ms}] from LOG, the first
+# of each kind logged after AFTER_WALL_US, in ms after it.
+pacemaker_log_steps() {
+	local log=$1 after=$2 mon day time step us seen=" " first=1
+	[ -r "$log" ] || { echo '[]'; return 0; }
+	printf '['
+	while IFS='|' read -r mon day time step; do
+		case $seen in *" $step "*) continue ;; esac
+		us=$(date -d "$mon $day $time" +%s%6N 2> /dev/null) || continue
+		[ "$us" -ge "$after" ] || continue
+		seen="$seen$step "
+		[ $first = 1 ] || printf ','
+		first=0
+		printf '{"step":"%s","at_ms":%s}' "$step" "$(( (us - after) / 100 ))e-1"
+	done < <(sed -n -E \
+		-e "s/^([A-Z][a-z]{2}) +([0-9]+) ([0-9:.]+) .*Cluster node [^ ]+ is now lost.*/\\1|\\2|\\3|node lost/p" \
+		-e "s/^([A-Z][a-z]{2}) +([0-9]+) ([0-9:.]+) .*Requesting peer fencing \\(([a-z]+)\\).*/\\1|\\2|\\3|fence \\4 requested/p" \
+		-e "s/^([A-Z][a-z]{2}) +([0-9]+) ([0-9:.]+) .*Operation '([a-z]+)' targeting [^ ]+ by [^ ]+ .*: OK.*/\\1|\\2|\\3|fence \\4 done/p" \
+		-e "s/^([A-Z][a-z]{2}) +([0-9]+) ([0-9:.]+) .*Initiating start operation ([A-Za-z0-9_-]+)_start_0 locally.*/\\1|\\2|\\3|\\4 start/p" \
+		-e "s/^([A-Z][a-z]{2}) +([0-9]+) ([0-9:.]+) .*Result of start operation for ([A-Za-z0-9_-]+) on [^ ]+: ok.*/\\1|\\2|\\3|\\4 up/p" \
+		"$log" | tail -n 200)
+	printf ']\n'
 }
