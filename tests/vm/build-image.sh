@@ -143,8 +143,9 @@ chroot "$root" systemctl disable corosync.service > /dev/null 2>&1 || true
 for unit in postfix.service drbd.service apt-daily.timer \
 	apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service \
 	fstrim.timer logrotate.timer man-db.timer dpkg-db-backup.timer \
-	systemd-networkd-wait-online.service getty@tty1.service \
-	serial-getty@ttyS0.service systemd-timesyncd.service; do
+	systemd-networkd-wait-online.service getty@.service autovt@.service \
+	serial-getty@ttyS0.service systemd-timesyncd.service logd.service \
+	systemd-tmpfiles-clean.timer; do
 	chroot "$root" systemctl mask "$unit" > /dev/null 2>&1 || true
 done
 echo "relevo-vm" > "$root/etc/hostname"

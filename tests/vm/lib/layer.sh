@@ -134,9 +134,13 @@ vm_site_conf() {
 	# corosync's token: 3000 ms (its default) with KVM; under emulation a
 	# busy host starves the VMs for seconds and a shorter token makes the
 	# membership flap, so longer there (RELEVO_VM_TOKEN decides instead).
-	local token=${RELEVO_VM_TOKEN:-3000} ping=2
+	# The resources' timeouts likewise: under emulation on a busy host an
+	# OCF agent's start has been seen to take a minute.
+	local token=${RELEVO_VM_TOKEN:-3000} ping=2 to=60 mon=30
 	[ -n "${RELEVO_VM_TOKEN:-}" ] || [ "${VM_ACCEL:-tcg}" = kvm ] || token=6000
-	[ "${VM_ACCEL:-tcg}" = kvm ] || ping=5
+	if [ "${VM_ACCEL:-tcg}" != kvm ]; then
+		ping=5 to=180 mon=60
+	fi
 	cat > "$stage/etc/corosync/corosync.conf" <<-EOF
 	# corosync.conf of the VM tier's site: two nodes, knet on two links
 	# (the LAN and the replication link).
@@ -175,8 +179,8 @@ vm_site_conf() {
 
 	if [ "$fencing" = on ]; then
 		# the handlers this build installs, if any (fence/)
-		handler=$(cd "$stage" && find usr -name '*fence-peer*' ! -name '*unfence*' -type f | head -n 1)
-		unfence=$(cd "$stage" && find usr -name '*unfence-peer*' -type f | head -n 1)
+		handler=$(cd "$stage" && find usr -name '*fence-peer*' ! -name '*unfence*' -type f 2> /dev/null | head -n 1)
+		unfence=$(cd "$stage" && find usr -name '*unfence-peer*' -type f 2> /dev/null | head -n 1)
 	fi
 	cat > "$stage/etc/drbd.d/global_common.conf" <<-EOF
 	global {
@@ -293,19 +297,19 @@ vm_site_conf() {
 		param.mount_point = /var/spool/relevo
 		param.fstype = ext4
 		param.mta_config_dir = /etc/postfix
-		start-timeout = 60s
-		stop-timeout = 60s
-		monitor-interval = 30s
-		monitor-timeout = 60s
+		start-timeout = ${to}s
+		stop-timeout = ${to}s
+		monitor-interval = ${mon}s
+		monitor-timeout = ${to}s
 
 		[resource mta]
 		agent = ocf:relevo:mta
 		param.config_dir = /etc/postfix
 		param.spool_dir = /var/spool/relevo
-		start-timeout = 90s
-		stop-timeout = 60s
-		monitor-interval = 30s
-		monitor-timeout = 60s
+		start-timeout = ${to}s
+		stop-timeout = ${to}s
+		monitor-interval = ${mon}s
+		monitor-timeout = ${to}s
 		monitor-level = 10
 
 		[resource vip]
@@ -313,10 +317,10 @@ vm_site_conf() {
 		param.ip = $VM_VIP
 		param.cidr_netmask = 24
 		param.nic = eth0
-		start-timeout = 60s
-		stop-timeout = 60s
-		monitor-interval = 30s
-		monitor-timeout = 60s
+		start-timeout = ${to}s
+		stop-timeout = ${to}s
+		monitor-interval = ${mon}s
+		monitor-timeout = ${to}s
 		EOF
 	} > "$stage/etc/relevo/relevo.conf"
 	chmod 644 "$stage/etc/relevo/relevo.conf"
