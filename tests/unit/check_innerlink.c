@@ -44,7 +44,7 @@
 
 #define PROBE BUILDDIR "/../../agent/tools/relevo-probe"
 #define STANDIN SRCDIR "/postqueue-standin"
-#define SAFETY_MS 15000
+#define SAFETY_MS 45000
 #define FAST_MS 150          /* the probes' interval in these tests */
 
 /* ------------------------------------------------------------ hysteresis */
@@ -350,7 +350,7 @@ command_site(const char *extra)
 
 	path_of(flag, "reachable");
 	snprintf(body, sizeof(body), "command = /usr/bin/test -e %s\ninterval = 1s\n"
-		 "timeout = 500ms\n%s", flag, extra);
+		 "timeout = 900ms\n%s", flag, extra);
 	return site(body);
 }
 
@@ -771,7 +771,7 @@ innerlink_suite(void)
 	suite_add_tcase(s, pure);
 
 	tcase_add_unchecked_fixture(loop, tmpdir_setup, tmpdir_teardown);
-	tcase_set_timeout(loop, 30);
+	tcase_set_timeout(loop, 120);
 	tcase_add_test(loop, command_up_down_up_flushes_once);
 	tcase_add_test(loop, no_flush_unless_active_and_asked);
 	tcase_add_test(loop, hysteresis_on_the_loop);
