@@ -180,7 +180,7 @@ vm_site_conf() {
 	if [ "$fencing" = on ]; then
 		# the handlers this build installs, if any (fence/)
 		handler=$(cd "$stage" && find usr -name '*fence-peer*' ! -name '*unfence*' -type f 2> /dev/null | head -n 1)
-		unfence=$(cd "$stage" && find usr -name '*unfence-peer*' -type f 2> /dev/null | head -n 1)
+		unfence=$(cd "$stage" && find usr -name '*unfence-peer*' 2> /dev/null | head -n 1)
 	fi
 	cat > "$stage/etc/drbd.d/global_common.conf" <<-EOF
 	global {

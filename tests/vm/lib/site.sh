@@ -22,8 +22,9 @@ VM_FINAL_PORT=2525
 vm_site_up() {
 	local k ms t0
 	vm_layer "$@" || return 1
-	vm_fence_broker
 	for k in 1 2; do vm_boot "n$k" "$k" || return 1; done
+	# after the boots, which made the VMs' pipes
+	vm_fence_broker
 	for k in 1 2; do
 		ms=$(vm_wait_ready "n$k") || return 1
 		vm_mark "n$k: booted, command channel up after $ms ms"

@@ -212,6 +212,8 @@ vm_boot() {
 	# CPU long enough for the kernel's timer check to fail and panic.
 	# ip netns exec and nice exec qemu: $! is qemu
 	h_pid_id $! > "$d/qemu.pid"
+	# killed by its record, never waited for: no job report when it dies
+	disown $!
 	date +%s%3N > "$d/boot-started"
 	vm_mark "$name: qemu started (pid $!)"
 }
