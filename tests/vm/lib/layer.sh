@@ -277,6 +277,7 @@ vm_site_conf() {
 			action = off
 			timeout = 60s
 			option.socket = /run/relevo-vm/fence.sock
+			option.power_timeout = 50
 
 			EOF
 		fi

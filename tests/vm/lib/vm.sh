@@ -343,15 +343,17 @@ vm__fence_serve() {
 	d=$VM_ST/$from
 	exec 6<> "$d/fence.in" 7<> "$d/fence.out"
 	while [ -d "$VM_ST" ]; do
-		IFS= read -r -t 5 id req <&7 || continue
+		read -r -t 5 id req <&7 || continue
 		reply=$(
-			flock 8
-			if ! vm_alive "$from"; then
-				echo dropped
-				exit 0
-			fi
-			vm__fence_act "$from" "$req"
-		) 8> "$VM_ST/fence.lock"
+			{
+				flock 8
+				if ! vm_alive "$from"; then
+					echo dropped
+					exit 0
+				fi
+				vm__fence_act "$from" "$req"
+			} 8> "$VM_ST/fence.lock"
+		)
 		[ "$reply" = dropped ] && continue
 		printf '%s %s\n' "$id" "$reply" >&6
 	done
