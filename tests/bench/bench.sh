@@ -169,6 +169,8 @@ b_poweroff_run() {
 		   victim: $victim, survivor: $survivor, off_mono_us: $off,
 		   off_command_ms: ($offcmd / 1000),
 		   failover_ms: .first_new_ms,
+		   trigger_ms: (if $extra.trigger_mono_us then
+			((($extra.trigger_mono_us - $off) / 100 | round) / 10) else null end),
 		   verdict_ms: (if $v == null then null else ($v * 10 | round) / 10 end),
 		   after_verdict_ms: (if $v == null or .first_new_ms == null then null
 			else ((.first_new_ms - $v) * 10 | round) / 10 end),

@@ -188,6 +188,7 @@ r_chart() {
 		set multiplot layout 1,$panels title "relevo, Pacemaker, keepalived: $(jq -r '.date' "$doc"), $(jq -r '.settings.runs' "$doc") runs each"
 		set style fill solid 0.25 border -1
 		set style boxplot nooutliers
+		set jitter spread 0.4
 		set style data boxplot
 		set boxwidth 0.5
 		set xtics ($labels) scale 0
