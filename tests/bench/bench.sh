@@ -63,6 +63,12 @@ BENCH_RESULTS=${BENCH_RESULTS:-$here/results}
 case "$BENCH_RUNS$BENCH_MOVES" in *[!0-9]*) b_die "BENCH_RUNS and BENCH_MOVES are counts" ;; esac
 case ${BENCH_FENCE_DELAY:-0s} in *[0-9]s) ;; *) b_die "BENCH_FENCE_DELAY is seconds, e.g. 0s or 5s" ;; esac
 case ${BENCH_FENCE_DELAY:-0s} in *[!0-9s]*) b_die "BENCH_FENCE_DELAY is seconds, e.g. 0s or 5s" ;; esac
+for s in $BENCH_STACKS; do
+	case $s in relevo | pacemaker | keepalived) ;; *) b_die "unknown stack '$s' in BENCH_STACKS" ;; esac
+done
+for t in $BENCH_TOKENS; do
+	case $t in "" | *[!0-9]*) b_die "BENCH_TOKENS are corosync token timeouts in ms: '$t'" ;; esac
+done
 RANDOM=$BENCH_SEED
 
 BENCH_WORK=$(mktemp -d /tmp/relevo-bench.XXXXXX)
@@ -288,6 +294,9 @@ BENCH_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 BENCH_LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 BENCH_T0=$(( $(h_now_ms) / 1000 ))
 b_log "configurations: ${BENCH_CONFIGS[*]}; $BENCH_RUNS power-offs and $BENCH_MOVES planned moves each; load $BENCH_LOAD0; work in $BENCH_WORK"
+if [ "$(awk -v n="$(nproc)" '{ print ($1 > n / 2) }' /proc/loadavg)" = 1 ]; then
+	b_log "warning: the machine is busy (load ${BENCH_LOAD0%% *} on $(nproc) cores): the agents and Postfix's scripts slow down with it, and so will every time measured"
+fi
 idx=0
 for c in "${BENCH_CONFIGS[@]}"; do
 	idx=$((idx + 1))
