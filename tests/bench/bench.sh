@@ -169,7 +169,7 @@ b_poweroff_run() {
 	fi
 	rec=$(jq -c --argjson i "$i" --arg victim "$holder" --arg survivor "$other" \
 		--argjson off "$M_OFF" --argjson offcmd "$M_OFF_CMD_US" --arg verdict "$verdict" --arg why "$why" \
-		--argjson extra "$extra" '
+		--argjson extra "$extra" --argjson spacing "$(m_spacing "$csv")" '
 		(if $verdict == "" then null else (($verdict | tonumber) - $off) / 1000 end) as $v
 		| {run: $i, ok: ($why == "" and .first_new_ms != null), why: (if $why == "" then null else $why end),
 		   victim: $victim, survivor: $survivor, off_mono_us: $off,
@@ -180,7 +180,7 @@ b_poweroff_run() {
 		   verdict_ms: (if $v == null then null else ($v * 10 | round) / 10 end),
 		   after_verdict_ms: (if $v == null or .first_new_ms == null then null
 			else ((.first_new_ms - $v) * 10 | round) / 10 end),
-		   counts, old_after_new, attempts, extra: $extra}' <<< "$ana")
+		   counts, old_after_new, attempts, probe_spacing_ms: $spacing, extra: $extra}' <<< "$ana")
 	echo "$rec" >> "$dir/failover.jsonl"
 	b_log "$stack ${BENCH_TOKEN_NOW}: power-off $i/$BENCH_RUNS of $holder: $(jq -r '"\(.failover_ms // "-") ms to the first 220 from \(.survivor) (verdict at \(.verdict_ms // "-") ms)"' <<< "$rec")${why:+ — $why}"
 	b_rejoin "$name" "$stack" "$holder" "$other" "$dir" ||
@@ -221,11 +221,12 @@ b_move_run() {
 	[ -n "$extra" ] || extra="{}"
 	rec=$(jq -c --argjson i "$i" --arg from "$holder" --arg to "$other" --arg why "$why" \
 		--argjson cmd_ms "$cmd_ms" --argjson cmd_rc "$cmd_rc" --argjson extra "$extra" \
+		--argjson spacing "$(m_spacing "$csv")" \
 		--argjson after "$(awk -F, -v first="${first:-0}" 'NR > 1 && first > 0 && $1 * 1000 >= first && $3 != "ok" { n++ } END { print n + 0 }' "$csv")" '
 		{run: $i, ok: ($why == "" and .first_new_ms != null), why: (if $why == "" then null else $why end),
 		 from: $from, to: $to, command_ms: $cmd_ms, command_rc: $cmd_rc,
 		 first_new_ms, last_old_ms, gap_ms, counts, failures_after_new: $after,
-		 old_after_new, attempts, extra: $extra}' <<< "$ana")
+		 old_after_new, attempts, probe_spacing_ms: $spacing, extra: $extra}' <<< "$ana")
 	echo "$rec" >> "$dir/moves.jsonl"
 	b_log "$stack ${BENCH_TOKEN_NOW}: planned move $i/$BENCH_MOVES $holder -> $other: $(jq -r '"gap \(.gap_ms // "-") ms, refused \(.counts.refused), reset \(.counts.reset), timeout \(.counts.timeout)"' <<< "$rec")${why:+ — $why}"
 	"${stack}_after_move" "$name" "$holder" "$other" || true

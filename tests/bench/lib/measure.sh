@@ -120,6 +120,21 @@ m_analyse() {
 		}' "$1"
 }
 
+# m_spacing CSV: how regularly the prober started its attempts (it aims at
+# M_PROBE_INTERVAL_MS; a starved machine delays it): {"median": MS,
+# "max": MS} of the gaps between consecutive starts, the resolution the
+# run's figures have.
+m_spacing() {
+	awk -F, 'NR > 1 { print $1 }' "$1" | sort -n |
+		awk 'NR > 1 { d[++n] = $1 - p } { p = $1 }
+			END {
+				if (n == 0) { print "null"; exit }
+				# insertion sort: a few thousand gaps at most
+				for (i = 2; i <= n; i++) { v = d[i]; for (j = i - 1; j >= 1 && d[j] > v; j--) d[j + 1] = d[j]; d[j + 1] = v }
+				printf "{\"median\":%.1f,\"max\":%.1f}\n", d[int((n + 1) / 2)], d[n]
+			}'
+}
+
 # ---------------------------------------------------------------- power-off
 
 # m_poweroff NAME K: power node K off as pulling the plug does: its switch

@@ -158,6 +158,10 @@ r_table() {
 		(.by_token | to_entries[] |
 			"token \(.key): relevo/Pacemaker median \(.value.ratio_relevo_pacemaker_median // "-"), relevo/keepalived median \(.value.ratio_relevo_keepalived_median // "-")",
 			(.value.goals | to_entries[] | "  goal \(.key): \(if .value == null then "not measured" elif .value then "met" else "NOT met" end)")),
+		([.configurations[] | (.failover.runs + .planned_move.runs)[] | .probe_spacing_ms | select(. != null)] as $sp
+			| if ($sp | length) > 0 then
+				"probe spacing (aimed at \(.settings.probe.interval_ms) ms): median of the runs\u0027 medians \([$sp[].median] | stats | .median | r1) ms, worst gap \([$sp[].max] | max | r1) ms"
+			else empty end),
 		(.configurations[] | select(.stack == "relevo" and .footprint) |
 			"relevod footprint (token \(.corosync_token_ms)): RSS \(.footprint.active.rss_kb) KiB active, \(.footprint.standby.rss_kb) KiB standby; idle CPU \(.footprint.active.cpu_percent)% active, \(.footprint.standby.cpu_percent)% standby; CPU during a failover median \([.failover.runs[] | .extra.relevod_cpu_ms] | stats | .median // "-") ms; relevo status \(.footprint.status_latency_ms.median) ms median")
 	' "$1"
