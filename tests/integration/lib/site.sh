@@ -281,7 +281,8 @@ t_banner_is() { [ "$(site_banner "$1")" = "$2" ]; }
 
 # ---------------------------------------------------------------- observer
 
-# site_observe_start NAME: sample every 100 ms (for at most 300 s) which
+# site_observe_start NAME: sample every 100 ms (at most SITE_OBSERVE_MAX
+# samples, default 3000: about 300 s) which
 # nodes have the floating IP configured, into $(site_samples NAME), one line
 # "MS NODE..." per sample, read from outside the nodes. site_observe_stop
 # ends it; site_dual_samples counts the samples with two holders.
@@ -297,7 +298,7 @@ site__observe() {
 	vip=$(site_vip "$name")
 	flag=$(h_state "$name")/observe
 	samples=$(site_samples "$name")
-	for _ in $(seq 1 3000); do
+	for _ in $(seq 1 "${SITE_OBSERVE_MAX:-3000}"); do
 		[ -e "$flag" ] || return 0
 		out=""
 		for k in $(h_nodes "$name"); do
