@@ -292,6 +292,11 @@ a_promote(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 static int
 a_claim_denied_start(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 {
+	/* A claim sent from STANDBY before maintenance came back after it,
+	 * while the new probe runs: what runs here is not known yet, and the
+	 * probe's result (PROBED) decides, in this role. */
+	if (!fsm->local.probed)
+		return fsm->role;
 	/* our probe found resources but the peer holds the site: stop ours */
 	if (!fsm->holds)
 		return RV_ROLE_STANDBY;

@@ -76,6 +76,11 @@ rv_site_deliver(struct rv_site *site, const struct rv_msg *m, uint32_t *target)
 			n->holds = 1;
 		else if (!stale)
 			n->holds = 0;
+		/* Only a probed STATE says what runs there: a relevod merely
+		 * seen in the group may have left (or crashed) before it
+		 * said, with resources a former one started still running. */
+		if (m->u.state.flags & RV_STATE_PROBED)
+			n->told = 1;
 		n->digest_differs = memcmp(m->u.state.digest, site->cfg->digest,
 					   RV_DIGEST_LEN) != 0;
 		return is_self ? RV_SITE_NOTHING : RV_SITE_PEER_STATE;
@@ -267,11 +272,14 @@ rv_site_should_claim(const struct rv_site *site, const struct rv_site_local *loc
 			      "its resources may still run", 0;
 	}
 	if (!p->agent) {
-		if (!p->ever_agent) {
+		if (!p->told) {
 			if (!local->peer_wait_over)
 				return *why = "waiting for the peer's relevod", 0;
-			return *why = "peer node is up but its relevod never joined: "
-				      "its resources may run", 0;
+			return *why = p->ever_agent
+				      ? "peer's relevod is gone and never said what it held: "
+					"its resources may run"
+				      : "peer node is up but its relevod never joined: "
+					"its resources may run", 0;
 		}
 		return *why = "peer's relevod is gone and it held nothing", 1;
 	}
@@ -307,12 +315,13 @@ rv_site_fence_needed(const struct rv_site *site, const struct rv_site_local *loc
 	}
 	if (p->agent)
 		return *why = "peer's relevod is running", 0;
-	if (p->ever_agent && !p->holds)
+	if (p->told && !p->holds)
 		return *why = "peer's relevod is gone and it held nothing", 0;
 	if (!local->grace_over)
 		return *why = "peer's relevod is gone: waiting out the grace period", 0;
-	return *why = p->ever_agent ? "peer's relevod is gone while it may hold the site"
-				    : "peer's relevod never joined: its resources may run", 1;
+	return *why = p->told ? "peer's relevod is gone while it may hold the site"
+			      : p->ever_agent ? "peer's relevod is gone and never said what it held"
+			      : "peer's relevod never joined: its resources may run", 1;
 }
 
 int

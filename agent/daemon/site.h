@@ -45,6 +45,8 @@ struct rv_site_node {
 	struct rv_msg_state state; /* the last STATE (valid if have_state) */
 	int holds;            /* may hold the resources, per the stream */
 	int ever_agent;       /* its relevod was seen at least once */
+	int told;             /* a probed STATE of its relevod was delivered:
+			       * holds is what it said, not a default */
 	int digest_differs;   /* its last STATE carried another config digest */
 	int fenced;           /* confirmed off by fencing since it was last a
 			       * member (local knowledge, see rv_site_peer_fenced) */

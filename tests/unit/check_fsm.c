@@ -1582,6 +1582,75 @@ START_TEST(stream_claim_granted_in_maintenance)
 }
 END_TEST
 
+/* Found by the model (tests/model, check "operator"): a claim sent from
+ * STANDBY, maintenance on and off before it is delivered; it is denied while
+ * the new probe runs. The node must wait for the probe in STARTING, not go
+ * STANDBY unprobed (where PROBED has no row and was dropped as a BUG). */
+START_TEST(stream_claim_denied_while_probing)
+{
+	struct rv_config *cfg = load(CONFIG("fsm.conf"));
+	struct bus *b = site_start(cfg, 1, 1);
+	struct node *n1 = &b->node[0], *n2 = &b->node[1];
+
+	/* n2 claims first; n1, which still sees n2 in standby, claims too */
+	rv_fsm_event(&n2->fsm, RV_EV_STANDBY_OFF, "test: unstandby");
+	rv_fsm_event(&n1->fsm, RV_EV_STANDBY_OFF, "test: unstandby");
+	ck_assert_uint_eq(n1->sent[RV_MSG_CLAIM], 1);
+	ck_assert_uint_eq(n2->sent[RV_MSG_CLAIM], 1);
+	rv_fsm_event(&n1->fsm, RV_EV_MAINT_ON, "test: maintenance on");
+	rv_fsm_event(&n1->fsm, RV_EV_MAINT_OFF, "test: maintenance off");
+	ck_assert_int_eq(n1->fsm.role, RV_ROLE_STARTING);
+	ck_assert_int_eq(n1->op, OP_PROBE);
+	/* n2's claim is granted, n1's denied while its probe runs */
+	while (b->head != b->tail)
+		(void)bus_step(b);
+	ck_assert_int_eq(n1->fsm.role, RV_ROLE_STARTING);
+	ck_assert_uint_eq(n1->fsm.unexpected, 0);
+	bus_run(b);
+	bus_tick(b);
+	expect_active(b, 1);
+	ck_assert_uint_eq(n1->starts, 0);
+	ck_assert_int_eq(n1->fsm.local.probed, 1);
+	bus_free(b, cfg);
+}
+END_TEST
+
+/* Found by the model (tests/model, check "relevod"): n2 restarts while n1
+ * holds; n2 sees n1's relevod in the group, but n1's relevod dies before it
+ * has seen n2 join, so n2 never gets a STATE from it. n1's resources run on.
+ * "Its relevod is gone and it held nothing" must not be concluded from no
+ * STATE at all: n2 may not claim. */
+START_TEST(stream_agent_gone_before_it_said)
+{
+	struct rv_config *cfg = load(CONFIG("fsm.conf"));
+	struct bus *b = site_start(cfg, 0, 0);
+	struct node *n1 = &b->node[0], *n2 = &b->node[1];
+
+	expect_active(b, 0);
+	kill_node(b, 1);
+	ck_assert_int_eq(n1->fsm.role, RV_ROLE_ACTIVE);
+	/* n2 boots; its relevod finds n1's in the group */
+	node_init(n2, b, 1, cfg);
+	rv_fsm_quorum(&n2->fsm, 1);
+	rv_fsm_peer_member(&n2->fsm, 1);
+	rv_fsm_peer_agent(&n2->fsm, 1);
+	/* n1's relevod dies before the join reaches it; its node stays */
+	n1->up = 0;
+	rv_fsm_peer_agent(&n2->fsm, 0);
+	rv_fsm_probed(&n2->fsm, 0);
+	bus_run(b);
+	wait_over(n2);
+	bus_run(b);
+	bus_tick(b);
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_STANDBY);
+	ck_assert_uint_eq(n2->sent[RV_MSG_CLAIM], 0);
+	ck_assert_uint_eq(n2->starts, 0);
+	ck_assert_ptr_nonnull(n2->fsm.why);
+	ck_assert_msg(strstr(n2->fsm.why, "never said") != NULL, "why: %s", n2->fsm.why);
+	bus_free(b, cfg);
+}
+END_TEST
+
 /* ------------------------------------------------------------ 3. should_claim */
 
 static void
@@ -1788,6 +1857,8 @@ fsm_suite(void)
 	tcase_add_test(stream, stream_unknown_sender_dropped);
 	tcase_add_test(stream, stream_claim_for_another_dropped);
 	tcase_add_test(stream, stream_claim_granted_in_maintenance);
+	tcase_add_test(stream, stream_claim_denied_while_probing);
+	tcase_add_test(stream, stream_agent_gone_before_it_said);
 	suite_add_tcase(s, stream);
 
 	tcase_add_test(site, should_claim_reasons);
