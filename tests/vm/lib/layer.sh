@@ -116,10 +116,10 @@ vm_layer() {
 # vm_site_conf STAGE [fencing=on|off] [device=vm|none] [watchdog=SECONDS|off]:
 # the site's configuration files under STAGE. Fencing on means: relevod
 # fences with fence_harness (the VM-level fence device; device=none leaves
-# it out, for watchdog-only fencing) and, where this build installs DRBD
-# fence-peer handlers, DRBD is "fencing resource-and-stonith" with them.
+# it out, for watchdog-only fencing) and DRBD is "fencing
+# resource-and-stonith" with relevo's fence-peer / unfence-peer handlers.
 vm_site_conf() {
-	local stage=$1 fencing=off watchdog=off device=vm opt handler="" unfence=""
+	local stage=$1 fencing=off watchdog=off device=vm opt handler="" unfence="" f
 	shift
 	for opt in "$@"; do
 		case $opt in
@@ -178,9 +178,14 @@ vm_site_conf() {
 	EOF
 
 	if [ "$fencing" = on ]; then
-		# the handlers this build installs, if any (fence/)
-		handler=$(cd "$stage" && find usr -name '*fence-peer*' ! -name '*unfence*' -type f 2> /dev/null | head -n 1)
-		unfence=$(cd "$stage" && find usr -name '*unfence-peer*' 2> /dev/null | head -n 1)
+		# the handlers this build installs (fence/: pkglibexecdir), by
+		# their path: a search by name also finds their man page, which
+		# DRBD then ran (exit 126)
+		for f in usr/libexec/relevo/relevo-fence-peer usr/libexec/relevo/relevo-unfence-peer; do
+			[ -x "$stage/$f" ] || { echo "layer: $f is not installed by this build" >&2; return 1; }
+		done
+		handler=usr/libexec/relevo/relevo-fence-peer
+		unfence=usr/libexec/relevo/relevo-unfence-peer
 	fi
 	cat > "$stage/etc/drbd.d/global_common.conf" <<-EOF
 	global {
