@@ -529,7 +529,8 @@ query_rrset(const struct rv_dns_server *srv, const struct rv_dns_key *key, const
 	if (ans.verdict != RV_DNS_OK) {
 		res->outcome = RV_DNS_FAILED;
 		res_why(res, "query for %s %s: %s", n != NULL ? n : "?",
-			type == LDNS_RR_TYPE_MX ? "MX" : type == LDNS_RR_TYPE_A ? "A" : "AAAA",
+			type == LDNS_RR_TYPE_MX ? "MX" : type == LDNS_RR_TYPE_A ? "A" :
+			type == LDNS_RR_TYPE_TXT ? "TXT" : "AAAA",
 			ans.why);
 	} else if (!ldns_pkt_aa(ans.pkt)) {
 		/* only the primary's own data says what the pool is */
@@ -739,5 +740,234 @@ rv_dns_check(const struct rv_dns_server *srv, const struct rv_dns_key *key,
 done:
 	ldns_rr_list_deep_free(served);
 	ldns_rr_list_deep_free(host);
+	return rc;
+}
+
+/* ------------------------------------------------------------ down-votes */
+
+ldns_rdf *
+rv_dns_vote_owner(const ldns_rdf *zone, const char *site)
+{
+	char buf[LDNS_MAX_DOMAINLEN + 2], *z;
+	ldns_rdf *r = NULL;
+	size_t i, n = strlen(site);
+
+	if (n == 0 || n > 63)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		char c = site[i];
+
+		/* one label: no dot, nothing a name could not hold */
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_'))
+			return NULL;
+	}
+	z = ldns_rdf2str(zone);
+	if (z == NULL)
+		return NULL;
+	if (snprintf(buf, sizeof(buf), "%s." RV_DNS_VOTE_LABEL ".%s", site, z) <
+	    (int)sizeof(buf))
+		r = dname(buf, NULL);
+	free(z);
+	return r;
+}
+
+void
+rv_dns_txt_text(const ldns_rr *rr, char *buf, size_t len)
+{
+	size_t i, j, off = 0;
+
+	if (len == 0)
+		return;
+	for (i = 0; i < ldns_rr_rd_count(rr); i++) {
+		const ldns_rdf *f = ldns_rr_rdf(rr, i);
+		const uint8_t *d = ldns_rdf_data(f);
+		size_t flen = ldns_rdf_size(f);
+
+		/* a character-string: its length byte, then the bytes */
+		if (ldns_rdf_get_type(f) != LDNS_RDF_TYPE_STR || flen == 0)
+			continue;
+		for (j = 1; j < flen && j <= d[0] && off + 1 < len; j++)
+			buf[off++] = (d[j] < 0x20 || d[j] > 0x7e) ? '?' : (char)d[j];
+	}
+	buf[off] = '\0';
+}
+
+/* The first word of a TXT record's text is voter. */
+static int
+txt_is_voters(const ldns_rr *rr, const char *voter)
+{
+	char text[256];
+	size_t n = strlen(voter);
+
+	rv_dns_txt_text(rr, text, sizeof(text));
+	return strncmp(text, voter, n) == 0 && (text[n] == ' ' || text[n] == '\0');
+}
+
+static int
+voter_ok(const char *voter)
+{
+	size_t i, n = voter != NULL ? strlen(voter) : 0;
+
+	if (n == 0 || n > 63)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (voter[i] <= ' ' || voter[i] > '~' || voter[i] == '"' || voter[i] == '\\')
+			return 0;
+	return 1;
+}
+
+int
+rv_dns_build_vote(const ldns_rdf *zone, const ldns_rdf *owner, const ldns_rr_list *current,
+		  const char *voter, enum rv_dns_vote_op op, int64_t stamp, unsigned ttl,
+		  ldns_pkt **out)
+{
+	ldns_rr_list *up = NULL;
+	ldns_rdf *z = NULL, *txt = NULL;
+	ldns_rr *rr;
+	char text[128];
+	size_t i;
+	int rc = 0;
+
+	*out = NULL;
+	if (op == RV_DNS_VOTES_READ || !voter_ok(voter) || stamp < 0)
+		return -EINVAL;
+	up = ldns_rr_list_new();
+	if (up == NULL)
+		return -ENOMEM;
+	for (i = 0; rc == 0 && current != NULL && i < ldns_rr_list_rr_count(current); i++) {
+		const ldns_rr *c = ldns_rr_list_rr(current, i);
+
+		if (ldns_rr_get_type(c) != LDNS_RR_TYPE_TXT ||
+		    ldns_dname_compare(ldns_rr_owner(c), owner) != 0 || !txt_is_voters(c, voter))
+			continue;
+		/* delete that very record: class NONE, TTL 0 */
+		rc = push(up, rr_as(c, LDNS_RR_CLASS_NONE, 0));
+	}
+	if (rc == 0 && op == RV_DNS_VOTE_ADD) {
+		snprintf(text, sizeof(text), "%s %lld", voter, (long long)stamp);
+		rr = rr_bare(owner, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_IN, ttl);
+		if (rr == NULL || ldns_str2rdf_str(&txt, text) != LDNS_STATUS_OK) {
+			ldns_rr_free(rr);
+			rc = -ENOMEM;
+		} else {
+			ldns_rr_push_rdf(rr, txt);
+			rc = push(up, rr);
+		}
+	}
+	if (rc == 0 && ldns_rr_list_rr_count(up) > 0) {
+		z = ldns_rdf_clone(zone);
+		*out = z != NULL ? ldns_update_pkt_new(z, LDNS_RR_CLASS_IN, NULL, up, NULL) : NULL;
+		if (*out == NULL) {
+			ldns_rdf_deep_free(z);
+			rc = -ENOMEM;
+		} else {
+			ldns_pkt_set_rd(*out, false);
+		}
+	}
+	ldns_rr_list_deep_free(up);
+	return rc;
+}
+
+/* current as it is after the update: the voter's records gone, and for
+ * an addition its new one (the records of the update's add section). */
+static ldns_rr_list *
+votes_after(const ldns_rr_list *current, const ldns_pkt *update, const char *voter)
+{
+	ldns_rr_list *after = ldns_rr_list_new(), *up;
+	size_t i;
+
+	if (after == NULL)
+		return NULL;
+	for (i = 0; current != NULL && i < ldns_rr_list_rr_count(current); i++) {
+		const ldns_rr *c = ldns_rr_list_rr(current, i);
+
+		if (voter != NULL && txt_is_voters(c, voter))
+			continue;
+		if (push(after, ldns_rr_clone(c)) < 0)
+			goto fail;
+	}
+	up = update != NULL ? ldns_pkt_authority(update) : NULL;
+	for (i = 0; up != NULL && i < ldns_rr_list_rr_count(up); i++) {
+		const ldns_rr *u = ldns_rr_list_rr(up, i);
+
+		if (ldns_rr_get_class(u) == LDNS_RR_CLASS_IN &&
+		    push(after, ldns_rr_clone(u)) < 0)
+			goto fail;
+	}
+	return after;
+fail:
+	ldns_rr_list_deep_free(after);
+	return NULL;
+}
+
+int
+rv_dns_vote(const struct rv_dns_server *srv, const struct rv_dns_key *key, const char *zone,
+	    const char *site, const char *voter, enum rv_dns_vote_op op, int64_t stamp,
+	    unsigned ttl, struct rv_dns_result *res)
+{
+	struct rv_dns_answer ans = { .rcode = -1 };
+	ldns_rr_list *current = NULL;
+	ldns_rdf *z = NULL, *owner = NULL;
+	ldns_pkt *up = NULL;
+	int rc = 0;
+
+	rv_dns_result_clear(res);
+	z = zone != NULL ? dname(zone, NULL) : NULL;
+	owner = z != NULL && site != NULL ? rv_dns_vote_owner(z, site) : NULL;
+	if (owner == NULL) {
+		res->outcome = RV_DNS_FAILED;
+		res_why(res, "zone \"%s\" or site \"%s\" cannot name the votes (a site is one DNS "
+			"label: letters, digits, '-' and '_')", zone != NULL ? zone : "",
+			site != NULL ? site : "");
+		rc = -EINVAL;
+		goto done;
+	}
+	if (op != RV_DNS_VOTES_READ && !voter_ok(voter)) {
+		res->outcome = RV_DNS_FAILED;
+		res_why(res, "voter \"%s\" is not a name", voter != NULL ? voter : "");
+		rc = -EINVAL;
+		goto done;
+	}
+	current = ldns_rr_list_new();
+	if (current == NULL) {
+		rc = -ENOMEM;
+		goto done;
+	}
+	res->outcome = RV_DNS_DONE;
+	rc = query_rrset(srv, key, owner, LDNS_RR_TYPE_TXT, current, res);
+	if (rc < 0 || res->outcome == RV_DNS_FAILED)
+		goto done;
+	if (op != RV_DNS_VOTES_READ) {
+		rc = rv_dns_build_vote(z, owner, current, voter, op, stamp, ttl, &up);
+		if (rc < 0)
+			goto done;
+	}
+	if (up != NULL) {
+		rc = exchange(srv, key, up, res, &ans);
+		if (rc < 0)
+			goto done;
+		if (ans.verdict != RV_DNS_OK) {
+			res->outcome = RV_DNS_FAILED;
+			res_why(res, "vote update refused or failed: %s", ans.why);
+			goto done;
+		}
+	}
+	res->pool = votes_after(current, up, op != RV_DNS_VOTES_READ ? voter : NULL);
+	if (res->pool == NULL) {
+		rc = -ENOMEM;
+		goto done;
+	}
+	res->outcome = RV_DNS_DONE;
+	res_why(res, "%s", op == RV_DNS_VOTE_ADD ? "vote added" :
+		op == RV_DNS_VOTE_REMOVE ? (up != NULL ? "vote removed" : "no vote to remove")
+					 : "votes read");
+done:
+	rv_dns_answer_clear(&ans);
+	if (up != NULL)
+		ldns_pkt_free(up);
+	ldns_rr_list_deep_free(current);
+	ldns_rdf_deep_free(owner);
+	ldns_rdf_deep_free(z);
 	return rc;
 }

@@ -181,4 +181,46 @@ void rv_dns_result_clear(struct rv_dns_result *res);
 /* "done", "kept-last", "served", "partial", "absent", "conflict", "failed" */
 const char *rv_dns_outcome_name(enum rv_dns_outcome o);
 
+/* ------------------------------------------------------------ down-votes
+ * The sites' votes against a peer site (sitevote.h): TXT strings
+ * "VOTER STAMP" at SITE._relevo-down.ZONE, each voter adding, refreshing
+ * and removing its own string only. Two voters updating at once touch
+ * different records, so no prerequisite is needed: an update deletes the
+ * voter's strings as read and adds its new one, in one step. */
+
+#define RV_DNS_VOTE_LABEL "_relevo-down"
+
+enum rv_dns_vote_op {
+	RV_DNS_VOTES_READ = 0,   /* read the votes only */
+	RV_DNS_VOTE_ADD,         /* add (or refresh) the voter's vote */
+	RV_DNS_VOTE_REMOVE,      /* remove the voter's vote(s) */
+};
+
+/* SITE._relevo-down.ZONE, or NULL when site is not a DNS label or on
+ * allocation failure. */
+ldns_rdf *rv_dns_vote_owner(const ldns_rdf *zone, const char *site);
+
+/* The text of a TXT record: its strings joined, bytes outside printable
+ * ASCII as '?', at most len - 1 bytes. */
+void rv_dns_txt_text(const ldns_rr *rr, char *buf, size_t len);
+
+/* The UPDATE of voter's vote at owner for the TXT records read there
+ * (current; records of other owners and types are ignored): delete the
+ * voter's strings found, and for RV_DNS_VOTE_ADD add "voter stamp" with
+ * ttl. Returns 0 with *out the packet, 0 with *out NULL when there is
+ * nothing to change (removing a vote that is not there), -EINVAL (voter
+ * not a name, op RV_DNS_VOTES_READ) or -ENOMEM. */
+int rv_dns_build_vote(const ldns_rdf *zone, const ldns_rdf *owner, const ldns_rr_list *current,
+		      const char *voter, enum rv_dns_vote_op op, int64_t stamp, unsigned ttl,
+		      ldns_pkt **out);
+
+/* Read the votes against site, and change voter's as op says (voter may
+ * be NULL for RV_DNS_VOTES_READ). On success the outcome is RV_DNS_DONE and
+ * res->pool holds the TXT records at the owner as they are after the
+ * update; else RV_DNS_FAILED with the reason. -EINVAL with res->why for a
+ * bad zone, site or voter. */
+int rv_dns_vote(const struct rv_dns_server *srv, const struct rv_dns_key *key, const char *zone,
+		const char *site, const char *voter, enum rv_dns_vote_op op, int64_t stamp,
+		unsigned ttl, struct rv_dns_result *res);
+
 #endif

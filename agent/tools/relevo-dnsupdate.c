@@ -4,6 +4,11 @@
  * (withdraw), monitor (check) and validate-all (validate).
  *
  *   relevo-dnsupdate [options] publish|withdraw|check|validate
+ *   relevo-dnsupdate [options] --site S [--voter V] vote-add|vote-remove|votes
+ *
+ * withdraw also serves relevod to withdraw ANOTHER site (its relay name and
+ * addresses given), with the same never-empty rule; the vote actions keep
+ * the sites' down-votes (sitevote.h) as TXT records in the pool zone.
  *
  * The work is done by agent/lib (dnsupdate.c: the pool and its updates,
  * dnsmsg.c: the signed exchange, dnskey.c: the key file); this file reads
@@ -24,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -51,6 +57,8 @@ enum dnsupdate_exit {
 struct opts {
 	const char *action;
 	const char *zone, *server, *key_file, *key_name, *relay_name, *mx_name;
+	const char *site, *voter;     /* the vote actions */
+	int64_t stamp;                /* the vote's time; -1: now */
 	const char *addresses[MAX_ADDR_ARGS];
 	size_t n_addresses;
 	char *address_copies[MAX_ADDR_ARGS]; /* the --address arguments split up */
@@ -125,6 +133,19 @@ emit_json(FILE *f, const struct report *r)
 			       r->o->server != NULL ? json_object_new_string(r->o->server) : NULL);
 	json_object_object_add(doc, "port", json_object_new_int((int)r->o->port));
 	json_object_object_add(doc, "transport", json_object_new_string(r->o->udp ? "udp" : "tcp"));
+	if (r->o->site != NULL) {
+		json_object *a = json_object_new_array();
+		char text[256];
+		size_t i;
+
+		json_object_object_add(doc, "site", json_object_new_string(r->o->site));
+		for (i = 0; r->res != NULL && r->res->pool != NULL &&
+			    i < ldns_rr_list_rr_count(r->res->pool); i++) {
+			rv_dns_txt_text(ldns_rr_list_rr(r->res->pool, i), text, sizeof(text));
+			json_object_array_add(a, json_object_new_string(text));
+		}
+		json_object_object_add(doc, "votes", a);
+	}
 	if (r->res != NULL) {
 		rc = rcode_text(r->res->rcode, buf, sizeof(buf));
 		json_object_object_add(doc, "rcode", rc != NULL ? json_object_new_string(rc) : NULL);
@@ -174,6 +195,16 @@ emit_text(FILE *f, const struct report *r)
 			r->res->tsig_error > 0
 				? rv_dns_rcode_name(r->res->tsig_error, buf2, sizeof(buf2)) : "");
 	fprintf(f, "exchanges: %u\n", r->res->exchanges);
+	if (r->o->site != NULL) {
+		char text[256];
+		size_t i;
+
+		for (i = 0; r->res->pool != NULL && i < ldns_rr_list_rr_count(r->res->pool); i++) {
+			rv_dns_txt_text(ldns_rr_list_rr(r->res->pool, i), text, sizeof(text));
+			fprintf(f, "vote: %s\n", text);
+		}
+		return;
+	}
 	emit_list(f, "pool", r->res->pool);
 	emit_list(f, "missing", r->res->missing);
 }
@@ -207,7 +238,10 @@ verdict(const char *action, const struct rv_dns_result *res, const char **word)
 {
 	switch (res->outcome) {
 	case RV_DNS_DONE:
-		*word = strcmp(action, "publish") == 0 ? "published" : "withdrawn";
+		*word = strcmp(action, "publish") == 0 ? "published" :
+			strcmp(action, "withdraw") == 0 ? "withdrawn" :
+			strcmp(action, "votes") == 0 ? "read" :
+			strcmp(action, "vote-add") == 0 ? "voted" : "unvoted";
 		return EXIT_DONE;
 	case RV_DNS_KEPT_LAST:
 		*word = "kept-last";
@@ -251,6 +285,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: relevo-dnsupdate [options] publish|withdraw|check|validate\n"
+		"       relevo-dnsupdate [options] --site SITE [--voter V] vote-add|vote-remove|votes\n"
 		"Publish, withdraw or check the site's records in the DNS relay pool with\n"
 		"RFC 2136 updates and queries signed with TSIG, sent to the zone's primary.\n"
 		"\n"
@@ -270,10 +305,18 @@ usage(FILE *f)
 		"  --ttl SECONDS          TTL of the site's records (60)\n"
 		"  --timeout MS           limit of each network wait (5000)\n"
 		"  --output-as text|json  (default text)\n"
+		"  --site SITE            vote actions: the site voted on (one DNS label)\n"
+		"  --voter NAME           vote-add, vote-remove: the voting site\n"
+		"  --stamp SECONDS        vote-add: the vote's time (default: now)\n"
 		"\n"
 		"withdraw never removes the last record of the pool: it sends one update\n"
 		"whose prerequisites require the pool to be exactly as just read, so the\n"
-		"server refuses it if another site left in between.\n"
+		"server refuses it if another site left in between. Given another site's\n"
+		"relay name and addresses, it withdraws that site, with the same rule.\n"
+		"\n"
+		"The votes against SITE are TXT records \"VOTER STAMP\" at\n"
+		"SITE._relevo-down.ZONE: vote-add replaces the voter's own with a fresh one,\n"
+		"vote-remove deletes it, votes reads them; each prints the votes after.\n"
 		"\n"
 		"Exit: 0 done (published, withdrawn, served, valid), 1 kept: last record of\n"
 		"      the pool, 2 check: not served, 3 check: partly served, 4 refused by the\n"
@@ -309,6 +352,26 @@ add_addresses(struct opts *o, const char *arg)
 }
 
 static int
+is_vote(const char *action)
+{
+	return strcmp(action, "vote-add") == 0 || strcmp(action, "vote-remove") == 0 ||
+	       strcmp(action, "votes") == 0;
+}
+
+/* A vote action: no pool to make, the key is loaded by the caller. */
+static int
+run_vote(const struct opts *o, const struct rv_dns_server *srv, const struct rv_dns_key *key,
+	 struct rv_dns_result *res)
+{
+	enum rv_dns_vote_op op = strcmp(o->action, "vote-add") == 0 ? RV_DNS_VOTE_ADD :
+				 strcmp(o->action, "vote-remove") == 0 ? RV_DNS_VOTE_REMOVE
+								       : RV_DNS_VOTES_READ;
+	int64_t stamp = o->stamp >= 0 ? o->stamp : (int64_t)time(NULL);
+
+	return rv_dns_vote(srv, key, o->zone, o->site, o->voter, op, stamp, (unsigned)o->ttl, res);
+}
+
+static int
 parse_args(int argc, char **argv, struct opts *o, const char **format)
 {
 	static const struct option opts[] = {
@@ -325,6 +388,9 @@ parse_args(int argc, char **argv, struct opts *o, const char **format)
 		{ "ttl", required_argument, NULL, 'T' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "output-as", required_argument, NULL, 'o' },
+		{ "site", required_argument, NULL, 'S' },
+		{ "voter", required_argument, NULL, 'v' },
+		{ "stamp", required_argument, NULL, 'N' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -341,6 +407,16 @@ parse_args(int argc, char **argv, struct opts *o, const char **format)
 		case 'r': o->relay_name = optarg; break;
 		case 'm': o->mx_name = optarg; break;
 		case 'o': *format = optarg; break;
+		case 'S': o->site = optarg; break;
+		case 'v': o->voter = optarg; break;
+		case 'N': {
+			uint64_t st;
+
+			if (rv_parse_uint(optarg, INT64_MAX / 2, &st) < 0)
+				return usage_error("--stamp takes seconds since the epoch");
+			o->stamp = (int64_t)st;
+			break;
+		}
 		case 'a':
 			if (add_addresses(o, optarg) < 0)
 				return usage_error("too many --address");
@@ -369,6 +445,13 @@ parse_args(int argc, char **argv, struct opts *o, const char **format)
 	if (optind + 1 != argc)
 		return usage_error("one action is expected: publish, withdraw, check or validate");
 	o->action = argv[optind];
+	if (is_vote(o->action)) {
+		if (o->zone == NULL || o->key_file == NULL || o->server == NULL || o->site == NULL)
+			return usage_error("--zone, --server, --key-file and --site are required");
+		if (strcmp(o->action, "votes") != 0 && o->voter == NULL)
+			return usage_error("--voter is required");
+		return 0;
+	}
 	if (strcmp(o->action, "publish") != 0 && strcmp(o->action, "withdraw") != 0 &&
 	    strcmp(o->action, "check") != 0 && strcmp(o->action, "validate") != 0)
 		return usage_error("the action is publish, withdraw, check or validate");
@@ -382,7 +465,7 @@ parse_args(int argc, char **argv, struct opts *o, const char **format)
 int
 main(int argc, char **argv)
 {
-	struct opts o = { .port = 53, .mx_priority = 10, .ttl = 60, .timeout_ms = 5000 };
+	struct opts o = { .port = 53, .mx_priority = 10, .ttl = 60, .timeout_ms = 5000, .stamp = -1 };
 	struct rv_dns_site_conf conf;
 	struct rv_dns_result res = { .rcode = -1 };
 	struct rv_dns_server srv;
@@ -414,7 +497,10 @@ main(int argc, char **argv)
 		.mx_priority = (unsigned)o.mx_priority, .ttl = (unsigned)o.ttl,
 		.addresses = o.addresses, .n_addresses = o.n_addresses,
 	};
-	rc = rv_dns_pool_init(&pool, &conf, err, sizeof(err));
+	if (is_vote(o.action))
+		rc = 0; /* no pool: the zone and the names are checked by the action */
+	else
+		rc = rv_dns_pool_init(&pool, &conf, err, sizeof(err));
 	if (rc == 0 && o.server != NULL &&
 	    rv_dns_server_set(&srv, o.server, (unsigned)o.port, o.udp, (unsigned)o.timeout_ms) < 0) {
 		snprintf(err, sizeof(err), "--server \"%s\" is not an IPv4 or IPv6 address", o.server);
@@ -445,13 +531,20 @@ main(int argc, char **argv)
 
 	/* a server closing on us must be an error to handle, not a signal */
 	signal(SIGPIPE, SIG_IGN);
-	if (strcmp(o.action, "publish") == 0)
+	if (is_vote(o.action))
+		rc = run_vote(&o, &srv, &key, &res);
+	else if (strcmp(o.action, "publish") == 0)
 		rc = rv_dns_publish(&srv, &key, &pool, &res);
 	else if (strcmp(o.action, "withdraw") == 0)
 		rc = rv_dns_withdraw(&srv, &key, &pool, &res);
 	else
 		rc = rv_dns_check(&srv, &key, &pool, &res);
-	if (rc < 0) {
+	if (rc == -EINVAL && is_vote(o.action)) {
+		rep.result = "invalid";
+		snprintf(err, sizeof(err), "%s", res.why);
+		rep.reason = err;
+		ex = EXIT_USAGE;
+	} else if (rc < 0) {
 		rep.result = "failed";
 		snprintf(err, sizeof(err), "%s", res.why[0] != '\0' ? res.why : strerror(-rc));
 		rep.reason = err;

@@ -1,7 +1,8 @@
 /*
  * check_dnsupdate.c — unit tests for the DNS relay pool code of agent/lib:
  * TSIG key files (dnskey.c), the verdict on a server's answer (dnsmsg.c)
- * and the updates that publish and withdraw a site (dnsupdate.c).
+ * the updates that publish and withdraw a site and keep the sites' down-votes
+ * (dnsupdate.c), and the vote counting rules (sitevote.c).
  *
  * The packets are built by the code under test and read back record by
  * record in presentation form, so a test states exactly what goes on the
@@ -30,6 +31,7 @@
 #include "dnskey.h"
 #include "dnsmsg.h"
 #include "dnsupdate.h"
+#include "sitevote.h"
 
 #define SECRET "++d1KLxvPfUQP/teXiYsgTDTso8MPp4mfLdcoSPbfFk="
 #define OTHER_SECRET "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
@@ -1051,6 +1053,122 @@ START_TEST(exchange_without_a_server)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------ down-votes */
+
+START_TEST(vote_updates_touch_only_the_voters_records)
+{
+	static const char *const now[] = {
+		"c._relevo-down.pool.example.org. 60 IN TXT \"a 1700000000\"",
+		"c._relevo-down.pool.example.org. 60 IN TXT \"b 1700000003\"",
+		"c._relevo-down.pool.example.org. 60 IN TXT \"ab 1700000001\"",
+		"d._relevo-down.pool.example.org. 60 IN TXT \"a 1700000000\"", /* another site */
+	};
+	ldns_rr_list *cur = served(now, 4);
+	ldns_rdf *zone = NULL, *owner;
+	ldns_pkt *p = NULL, *back;
+	char text[64];
+
+	ck_assert_int_eq(ldns_str2rdf_dname(&zone, "pool.example.org."), LDNS_STATUS_OK);
+	owner = rv_dns_vote_owner(zone, "c");
+	ck_assert_ptr_nonnull(owner);
+	ck_assert_ptr_null(rv_dns_vote_owner(zone, "c.d"));   /* one label only */
+	ck_assert_ptr_null(rv_dns_vote_owner(zone, ""));
+	ck_assert_ptr_null(rv_dns_vote_owner(zone, "c d"));
+
+	/* refresh: a's old vote deleted (not ab's), the new one added, one update */
+	ck_assert_int_eq(rv_dns_build_vote(zone, owner, cur, "a", RV_DNS_VOTE_ADD, 1700000010, 30,
+					   &p), 0);
+	ck_assert_ptr_nonnull(p);
+	back = round_trip(p);
+	ck_assert_int_eq(ldns_pkt_get_opcode(back), LDNS_PACKET_UPDATE);
+	ck_assert_str_eq(section_text(ldns_pkt_question(back)), "pool.example.org. IN SOA");
+	ck_assert_int_eq(ldns_pkt_ancount(back), 0); /* no prerequisite */
+	ck_assert_str_eq(section_text(ldns_pkt_authority(back)),
+			 "c._relevo-down.pool.example.org. 0 NONE TXT \"a 1700000000\"|"
+			 "c._relevo-down.pool.example.org. 30 IN TXT \"a 1700000010\"");
+	ldns_pkt_free(back);
+	ldns_pkt_free(p);
+
+	/* removal: b's record only */
+	ck_assert_int_eq(rv_dns_build_vote(zone, owner, cur, "b", RV_DNS_VOTE_REMOVE, 0, 30, &p), 0);
+	back = round_trip(p);
+	ck_assert_str_eq(section_text(ldns_pkt_authority(back)),
+			 "c._relevo-down.pool.example.org. 0 NONE TXT \"b 1700000003\"");
+	ldns_pkt_free(back);
+	ldns_pkt_free(p);
+
+	/* nothing to remove: no packet */
+	ck_assert_int_eq(rv_dns_build_vote(zone, owner, cur, "x", RV_DNS_VOTE_REMOVE, 0, 30, &p), 0);
+	ck_assert_ptr_null(p);
+	/* voters that cannot be written */
+	ck_assert_int_eq(rv_dns_build_vote(zone, owner, cur, "a b", RV_DNS_VOTE_ADD, 1, 30, &p),
+			 -EINVAL);
+	ck_assert_int_eq(rv_dns_build_vote(zone, owner, cur, "", RV_DNS_VOTE_ADD, 1, 30, &p),
+			 -EINVAL);
+	ck_assert_int_eq(rv_dns_build_vote(zone, owner, cur, "a", RV_DNS_VOTES_READ, 1, 30, &p),
+			 -EINVAL);
+
+	rv_dns_txt_text(ldns_rr_list_rr(cur, 1), text, sizeof(text));
+	ck_assert_str_eq(text, "b 1700000003");
+	ldns_rdf_deep_free(owner);
+	ldns_rdf_deep_free(zone);
+	ldns_rr_list_deep_free(cur);
+}
+END_TEST
+
+START_TEST(votes_are_counted_once_per_known_current_voter)
+{
+	const char *const known[] = { "a", "b", "c" };
+	const char *const texts[] = {
+		"a 1000", "a 1005",          /* twice: one voter */
+		"b 990",                     /* current */
+		"c 1000",                    /* the target's own: never counted */
+		"x 1000",                    /* not a site of the pool */
+		"b", "b x", " 1000", "b 1000 1", "b -5", "", /* malformed */
+	};
+	const char *const stale[] = { "a 900", "b 1200" };
+	struct rv_vote v;
+	char buf[RV_VOTE_TEXT_MAX + 1];
+
+	ck_assert_uint_eq(rv_vote_count(texts, 11, "c", known, 3, 1000, 30), 2);
+	ck_assert_uint_eq(rv_vote_count(texts, 11, "b", known, 3, 1000, 30), 2); /* a, c */
+	ck_assert_uint_eq(rv_vote_count(stale, 2, "c", known, 3, 1000, 30), 0);
+	ck_assert_uint_eq(rv_vote_count(texts, 0, "c", known, 3, 1000, 30), 0);
+	ck_assert_int_eq(rv_vote_parse("relay-a 1700000000", &v), 0);
+	ck_assert_str_eq(v.voter, "relay-a");
+	ck_assert_int_eq(v.stamp, 1700000000);
+	ck_assert_int_eq(rv_vote_parse("a 99999999999999999999", &v), -EINVAL);
+	ck_assert_int_eq(rv_vote_format(buf, sizeof(buf), "a", 5), 0);
+	ck_assert_str_eq(buf, "a 5");
+	ck_assert_int_eq(rv_vote_format(buf, sizeof(buf), "a b", 5), -EINVAL);
+	ck_assert_int_eq(rv_vote_format(buf, 3, "a", 5), -ENOSPC);
+}
+END_TEST
+
+START_TEST(majority_and_cut_off)
+{
+	ck_assert_uint_eq(rv_vote_majority(2), 2);
+	ck_assert_uint_eq(rv_vote_majority(3), 2);
+	ck_assert_uint_eq(rv_vote_majority(4), 3);
+	ck_assert_uint_eq(rv_vote_majority(5), 3);
+	/* three sites: seeing one other is a majority, seeing none is cut off */
+	ck_assert(!rv_vote_cut_off(3, 1));
+	ck_assert(rv_vote_cut_off(3, 0));
+	/* two sites: a site alone cannot tell its peer's death from its own
+	 * isolation */
+	ck_assert(rv_vote_cut_off(2, 0));
+	ck_assert(!rv_vote_cut_off(2, 1));
+	ck_assert(rv_vote_cut_off(4, 1));
+	ck_assert(!rv_vote_cut_off(4, 2));
+	/* the decision */
+	ck_assert(rv_vote_withdraw(1, 0, 2, 2));
+	ck_assert(!rv_vote_withdraw(1, 0, 1, 2));   /* not enough votes */
+	ck_assert(!rv_vote_withdraw(0, 0, 3, 2));   /* we see it up: never */
+	ck_assert(!rv_vote_withdraw(1, 1, 3, 2));   /* cut off: never */
+}
+END_TEST
+
 static Suite *
 dnsupdate_suite(void)
 {
@@ -1058,6 +1176,7 @@ dnsupdate_suite(void)
 	TCase *k = tcase_create("key files");
 	TCase *b = tcase_create("updates");
 	TCase *a = tcase_create("answers");
+	TCase *v = tcase_create("votes");
 
 	tcase_add_test(k, key_from_tsig_keygen);
 	tcase_add_test(k, key_comments_and_several_keys);
@@ -1079,6 +1198,10 @@ dnsupdate_suite(void)
 	tcase_add_test(a, malformed_answers);
 	tcase_add_test(a, exchange_without_a_server);
 	suite_add_tcase(s, a);
+	tcase_add_test(v, vote_updates_touch_only_the_voters_records);
+	tcase_add_test(v, votes_are_counted_once_per_known_current_voter);
+	tcase_add_test(v, majority_and_cut_off);
+	suite_add_tcase(s, v);
 	return s;
 }
 
