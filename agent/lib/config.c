@@ -58,6 +58,7 @@ enum val_type {
 	V_UINT,    /* unsigned in min..max */
 	V_TARGET,  /* [inner-link] HOST:PORT, into host, port and target */
 	V_COMMAND, /* [inner-link] command line, into argv */
+	V_TEXT,    /* char *, any text, checked when its section ends */
 };
 
 struct key_def {
@@ -79,6 +80,8 @@ struct key_def {
 #define FENCE(f) offsetof(struct rv_fence_cfg, f)
 #define WD(f) (offsetof(struct rv_config, watchdog) + offsetof(struct rv_watchdog_cfg, f))
 #define IL(f) (offsetof(struct rv_config, inner_link) + offsetof(struct rv_inner_link_cfg, f))
+#define PL(f) (offsetof(struct rv_config, pool) + offsetof(struct rv_pool_cfg, f))
+#define PEER(f) offsetof(struct rv_peer_site_cfg, f)
 #define MS_S 1000ULL
 #define MS_M (60 * MS_S)
 #define MS_H (60 * MS_M)
@@ -145,12 +148,39 @@ static const struct key_def inner_link_keys[] = {
 	{ "timeout", V_MS, IL(timeout_ms), "100ms..60s", 100, 60 * MS_S, 0 },
 };
 
+/* Names, addresses and the key file are checked when the section ends
+ * (config_pool.c). */
+static const struct key_def pool_keys[] = {
+	{ "addresses", V_TEXT, PL(addresses), NULL, 0, 0, 0 },
+	{ "down-after", V_UINT, PL(down_after), "1..100", 1, 100, 0 },
+	{ "down-votes", V_UINT, PL(down_votes), "1..16", 1, RV_MAX_PEER_SITES + 1, 0 },
+	{ "helper", V_PATH, PL(helper), NULL, 0, 0, 0 },
+	{ "key-file", V_PATH, PL(key_file), NULL, 0, 0, KEY_REQUIRED },
+	{ "key-name", V_TEXT, PL(key_name), NULL, 0, 0, 0 },
+	{ "mx-name", V_TEXT, PL(mx_name), NULL, 0, 0, 0 },
+	{ "mx-priority", V_UINT, PL(mx_priority), "0..65535", 0, 65535, 0 },
+	{ "probe", V_PATH, PL(probe), NULL, 0, 0, 0 },
+	{ "probe-interval", V_MS, PL(probe_interval_ms), "1s..1h", MS_S, MS_H, 0 },
+	{ "probe-timeout", V_MS, PL(probe_timeout_ms), "100ms..60s", 100, 60 * MS_S, 0 },
+	{ "relay-name", V_TEXT, PL(relay_name), NULL, 0, 0, KEY_REQUIRED },
+	{ "server", V_TEXT, PL(server), NULL, 0, 0, KEY_REQUIRED },
+	{ "up-after", V_UINT, PL(up_after), "1..100", 1, 100, 0 },
+	{ "zone", V_TEXT, PL(zone), NULL, 0, 0, KEY_REQUIRED },
+};
+
+static const struct key_def peer_site_keys[] = {
+	{ "address", V_TEXT, PEER(address), NULL, 0, 0, KEY_REQUIRED },
+	{ "addresses", V_TEXT, PEER(addresses), NULL, 0, 0, 0 },
+	{ "relay-name", V_TEXT, PEER(relay_name), NULL, 0, 0, KEY_REQUIRED },
+};
+
 #define N_KEYS(t) (sizeof(t) / sizeof((t)[0]))
 
 _Static_assert(N_KEYS(resource_keys) <= MAX_SECTION_KEYS, "key_line[] too small");
 _Static_assert(N_KEYS(site_keys) <= MAX_SECTION_KEYS, "key_line[] too small");
 _Static_assert(N_KEYS(fence_keys) <= MAX_SECTION_KEYS, "key_line[] too small");
 _Static_assert(N_KEYS(inner_link_keys) <= MAX_SECTION_KEYS, "key_line[] too small");
+_Static_assert(N_KEYS(pool_keys) <= MAX_SECTION_KEYS, "key_line[] too small");
 _Static_assert(MAX_OPTIONS <= MAX_PARAMS, "param_line[] too small");
 
 struct section_def {
@@ -167,6 +197,8 @@ static const struct section_def section_defs[] = {
 	{ "fence", SEC_FENCE, 1, fence_keys, N_KEYS(fence_keys) },
 	{ "inner-link", SEC_INNER_LINK, 0, inner_link_keys, N_KEYS(inner_link_keys) },
 	{ "node", SEC_NODE, 1, node_keys, N_KEYS(node_keys) },
+	{ "peer-site", SEC_PEER_SITE, 1, peer_site_keys, N_KEYS(peer_site_keys) },
+	{ "pool", SEC_POOL, 0, pool_keys, N_KEYS(pool_keys) },
 	{ "resource", SEC_RESOURCE, 1, resource_keys, N_KEYS(resource_keys) },
 	{ "site", SEC_SITE, 0, site_keys, N_KEYS(site_keys) },
 	{ "watchdog", SEC_WATCHDOG, 0, watchdog_keys, N_KEYS(watchdog_keys) },
@@ -343,6 +375,12 @@ key_line_of(const struct parse_ctx *ctx, const char *name)
 	return ctx->key_line[i];
 }
 
+int
+rv_cfg_key_line(const struct parse_ctx *ctx, const char *key)
+{
+	return key_line_of(ctx, key);
+}
+
 /* End of a section: the keys it must have, and what a section can only
  * tell once all its keys are known. A damaged section has already been
  * reported; its missing keys would only repeat that. */
@@ -359,6 +397,10 @@ close_section(struct parse_ctx *ctx)
 		line = ctx->res->line;
 	else if (ctx->sec == SEC_FENCE)
 		line = ctx->fence->line;
+	else if (ctx->sec == SEC_POOL)
+		line = ctx->pool_line;
+	else if (ctx->sec == SEC_PEER_SITE)
+		line = ctx->peer->line;
 	if (sdef != NULL && !ctx->damaged) {
 		for (i = 0; i < sdef->n_keys; i++) {
 			if (!(sdef->keys[i].flags & KEY_REQUIRED) || ctx->key_line[i] != 0)
@@ -391,8 +433,16 @@ close_section(struct parse_ctx *ctx)
 						key_line_of(ctx, "timeout"),
 						key_line_of(ctx, "interval"));
 	}
+	if (ctx->sec == SEC_POOL) {
+		ctx->down_votes_line = key_line_of(ctx, "down-votes");
+		if (!ctx->damaged && !ctx->oom)
+			rv_cfg_close_pool(ctx);
+	}
+	if (ctx->sec == SEC_PEER_SITE && !ctx->damaged && !ctx->oom)
+		rv_cfg_close_peer_site(ctx);
 	ctx->sec = SEC_NONE;
 	ctx->sdef = NULL;
+	ctx->peer = NULL;
 	ctx->damaged = 0;
 	ctx->res = NULL;
 	ctx->fence = NULL;
@@ -533,11 +583,13 @@ open_section(struct parse_ctx *ctx, const char *text, int line)
 	case SEC_SITE:
 	case SEC_DAEMON:
 	case SEC_WATCHDOG:
-	case SEC_INNER_LINK: {
+	case SEC_INNER_LINK:
+	case SEC_POOL: {
 		int *first = sdef->sec == SEC_SITE ? &ctx->site_line :
 			     sdef->sec == SEC_DAEMON ? &ctx->daemon_line :
-			     sdef->sec == SEC_WATCHDOG ? &ctx->watchdog_line
-						       : &ctx->inner_link_line;
+			     sdef->sec == SEC_WATCHDOG ? &ctx->watchdog_line :
+			     sdef->sec == SEC_POOL ? &ctx->pool_line
+						   : &ctx->inner_link_line;
 
 		if (*first != 0) {
 			rv_cfg_err(ctx, line, "duplicate section %s (first at line %d)",
@@ -556,6 +608,9 @@ open_section(struct parse_ctx *ctx, const char *text, int line)
 		break;
 	case SEC_FENCE:
 		rv_cfg_open_fence(ctx, name, name_len, line);
+		break;
+	case SEC_PEER_SITE:
+		rv_cfg_open_peer_site(ctx, name, name_len, line);
 		break;
 	default:
 		return;
@@ -678,6 +733,8 @@ section_base(struct parse_ctx *ctx)
 		return (char *)ctx->res;
 	case SEC_FENCE:
 		return (char *)ctx->fence;
+	case SEC_PEER_SITE:
+		return (char *)ctx->peer;
 	default: /* [site], [daemon], [watchdog], [inner-link]: offsets into the model */
 		return (char *)ctx->cfg;
 	}
@@ -781,6 +838,9 @@ set_value(struct parse_ctx *ctx, const struct key_def *k, const char *v)
 		return;
 	case V_COMMAND:
 		rv_cfg_inner_link_command(ctx, v);
+		return;
+	case V_TEXT:
+		rv_cfg_set_str(ctx, (char **)slot, v);
 		return;
 	case V_MS:
 		rc = rv_parse_duration_ms(v, k->max, &u);
@@ -936,6 +996,7 @@ check_file(struct parse_ctx *ctx)
 		    cfg->preferred_node);
 	rv_cfg_check_fencing(ctx);
 	rv_cfg_check_inner_link(ctx);
+	rv_cfg_check_pool(ctx);
 }
 
 
@@ -966,8 +1027,15 @@ new_model(struct rv_config **cfgp, const char *path)
 	cfg->inner_link.rise = 2;
 	cfg->inner_link.fall = 3;
 	cfg->inner_link.flush = 1;
+	cfg->pool.mx_priority = 10;
+	cfg->pool.probe_interval_ms = 5000;
+	cfg->pool.probe_timeout_ms = 3000;
+	cfg->pool.down_after = 3;
+	cfg->pool.up_after = 2;
+	cfg->pool.peers = calloc(RV_MAX_PEER_SITES, sizeof(*cfg->pool.peers));
 	if (cfg->path == NULL || cfg->ocf_root == NULL || cfg->state_dir == NULL ||
-	    cfg->resources == NULL || cfg->fences == NULL || cfg->watchdog.device == NULL) {
+	    cfg->resources == NULL || cfg->fences == NULL || cfg->watchdog.device == NULL ||
+	    cfg->pool.peers == NULL) {
 		rc = -ENOMEM;
 		goto done;
 	}

@@ -73,6 +73,32 @@
  *   flush = yes                   ; the ACTIVE node runs postqueue -f when the
  *                                 ;   link comes back (needs ocf:relevo:mta)
  *
+ *   [pool]                        ; optional: the DNS relay pool across sites
+ *   zone = pool.example.org       ; required; the pool zone
+ *   server = 192.0.2.53:53        ; required; the zone's primary (IP[:PORT],
+ *                                 ;   [IPv6]:PORT)
+ *   key-file = /etc/relevo/pool.key ; required; TSIG key, mode 0600 or stricter
+ *   key-name = site-key           ; the key of the file, when it has several
+ *   relay-name = relay-a.pool.example.org ; required; this site's relay name
+ *   addresses = 192.0.2.10 2001:db8::10   ; this site's floating IPs
+ *   mx-name = @                   ; the pool is the MX RRset of this name
+ *                                 ;   (none: an address pool at relay-name)
+ *   mx-priority = 10              ; the sites' MX priority (0..65535)
+ *   down-votes = 2                ; sites (this one included) that must see a
+ *                                 ;   site down before it is withdrawn
+ *                                 ;   (1..sites; default: a majority)
+ *   probe-interval = 5s           ; between probes of each peer site (1s..1h)
+ *   probe-timeout = 3s            ; of each probe phase (100ms..60s, < interval)
+ *   down-after = 3                ; failed probes in a row before "down"
+ *   up-after = 2                  ; good probes in a row before "up"
+ *   probe = /usr/sbin/relevo-probe          ; the programs relevod runs
+ *   helper = /usr/sbin/relevo-dnsupdate
+ *
+ *   [peer-site relay-b]           ; another site of the pool (its [site] name)
+ *   address = 198.51.100.10:25    ; what is probed: its floating IP's SMTP
+ *   relay-name = relay-b.pool.example.org ; its records, as it publishes them
+ *   addresses = 198.51.100.10     ;   (what a withdrawal deletes)
+ *
  * Comments: a line starting with ';' or '#', or ' ;' after a value. Lines
  * are at most 197 characters; names at most 63 ([A-Za-z0-9_.-]); at most 16
  * resources of at most 64 parameters. Every error is reported as
@@ -152,6 +178,44 @@ struct rv_inner_link_cfg {
 	int line;                     /* of the section header */
 };
 
+/* [peer-site NAME]: another site of the DNS relay pool. */
+struct rv_peer_site_cfg {
+	char *name;
+	char *address;                /* as written */
+	char *host;                   /* the IP, brackets removed */
+	unsigned port;
+	char *relay_name;
+	char *addresses;              /* as written: blanks or commas between */
+	int line;
+};
+
+#define RV_MAX_PEER_SITES 15
+
+/* [pool]: the site's membership of the DNS relay pool and its peer sites. */
+struct rv_pool_cfg {
+	int enabled;                  /* a [pool] section exists */
+	char *zone;
+	char *server;                 /* as written */
+	char *server_host;            /* the IP */
+	unsigned server_port;
+	char *key_file;
+	char *key_name;               /* NULL: the file's only key */
+	char *relay_name;
+	char *addresses;              /* NULL: none */
+	char *mx_name;                /* NULL: an address pool */
+	unsigned mx_priority;
+	unsigned down_votes;          /* resolved: never 0 in a loaded model */
+	uint64_t probe_interval_ms;
+	uint64_t probe_timeout_ms;
+	unsigned down_after;
+	unsigned up_after;
+	char *probe;                  /* relevo-probe */
+	char *helper;                 /* relevo-dnsupdate */
+	struct rv_peer_site_cfg *peers;
+	size_t n_peers;
+	int line;
+};
+
 enum rv_witness {
 	RV_WITNESS_NONE = 0,
 	RV_WITNESS_QDEVICE,
@@ -177,6 +241,7 @@ struct rv_config {
 	size_t n_fences;
 	struct rv_watchdog_cfg watchdog;
 	struct rv_inner_link_cfg inner_link;
+	struct rv_pool_cfg pool;
 	uint64_t state_interval_ms;
 	uint64_t peer_wait_ms;
 	char *ocf_root;

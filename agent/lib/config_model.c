@@ -210,6 +210,33 @@ rv_config_digest_model(struct rv_config *cfg)
 		put_u64(&h, il->fall);
 		put_u64(&h, (uint64_t)il->flush);
 	}
+	if (cfg->pool.enabled) {
+		const struct rv_pool_cfg *pl = &cfg->pool;
+
+		put_str(&h, "pool");
+		put_str(&h, pl->zone);
+		put_str(&h, pl->server);
+		put_str(&h, pl->key_file);
+		put_str(&h, pl->key_name != NULL ? pl->key_name : "");
+		put_str(&h, pl->relay_name);
+		put_str(&h, pl->addresses != NULL ? pl->addresses : "");
+		put_str(&h, pl->mx_name != NULL ? pl->mx_name : "");
+		put_u64(&h, pl->mx_priority);
+		put_u64(&h, pl->down_votes);
+		put_u64(&h, pl->probe_interval_ms);
+		put_u64(&h, pl->probe_timeout_ms);
+		put_u64(&h, pl->down_after);
+		put_u64(&h, pl->up_after);
+		put_str(&h, pl->probe != NULL ? pl->probe : "");
+		put_str(&h, pl->helper != NULL ? pl->helper : "");
+		put_u64(&h, pl->n_peers);
+		for (i = 0; i < pl->n_peers; i++) {
+			put_str(&h, pl->peers[i].name);
+			put_str(&h, pl->peers[i].address);
+			put_str(&h, pl->peers[i].relay_name);
+			put_str(&h, pl->peers[i].addresses != NULL ? pl->peers[i].addresses : "");
+		}
+	}
 	if (!h.ok || EVP_DigestFinal_ex(h.md, cfg->digest, &len) != 1 || len != RV_DIGEST_LEN)
 		rc = -EIO;
 done:
@@ -272,6 +299,26 @@ rv_config_free(struct rv_config *cfg)
 	free(cfg->inner_link.target);
 	free(cfg->inner_link.host);
 	free(cfg->inner_link.port);
+	for (i = 0; cfg->pool.peers != NULL && i < cfg->pool.n_peers; i++) {
+		struct rv_peer_site_cfg *p = &cfg->pool.peers[i];
+
+		free(p->name);
+		free(p->address);
+		free(p->host);
+		free(p->relay_name);
+		free(p->addresses);
+	}
+	free(cfg->pool.peers);
+	free(cfg->pool.zone);
+	free(cfg->pool.server);
+	free(cfg->pool.server_host);
+	free(cfg->pool.key_file);
+	free(cfg->pool.key_name);
+	free(cfg->pool.relay_name);
+	free(cfg->pool.addresses);
+	free(cfg->pool.mx_name);
+	free(cfg->pool.probe);
+	free(cfg->pool.helper);
 	for (i = 0; i < 2; i++)
 		free(cfg->nodes[i].name);
 	free(cfg->path);

@@ -19,7 +19,7 @@
 #define MAX_PARAMS 64
 #define MAX_FENCES 16        /* relevod's fencing.c runs at most 16 methods */
 #define MAX_OPTIONS 64       /* option.NAME and secrets lines of one method */
-#define MAX_SECTION_KEYS 8
+#define MAX_SECTION_KEYS 16
 #define NAME_RULE "use letters, digits, '_', '.' and '-', at most 63 characters"
 #define FENCE_AGENT_DIR "/usr/sbin"
 
@@ -33,6 +33,8 @@ enum sec_kind {
 	SEC_FENCE,
 	SEC_WATCHDOG,
 	SEC_INNER_LINK,
+	SEC_POOL,
+	SEC_PEER_SITE,
 };
 
 struct cfg_err {
@@ -61,6 +63,7 @@ struct parse_ctx {
 	size_t node;
 	struct rv_resource_cfg *res;
 	struct rv_fence_cfg *fence;
+	struct rv_peer_site_cfg *peer;
 	int key_line[MAX_SECTION_KEYS];
 	int param_line[MAX_PARAMS];    /* of each param.NAME or option.NAME */
 
@@ -69,6 +72,8 @@ struct parse_ctx {
 	int daemon_line;
 	int watchdog_line;
 	int inner_link_line;
+	int pool_line;
+	int down_votes_line;           /* of the [pool]'s "down-votes" key */
 	int flush_line;                /* of the [inner-link]'s "flush" key */
 	int pref_line;
 	int fencing_line;              /* of a "fencing" key that was accepted */
@@ -88,6 +93,9 @@ void rv_cfg_err(struct parse_ctx *ctx, int line, const char *fmt, ...)
 
 /* An error was recorded at line. */
 int rv_cfg_has_err_at(const struct parse_ctx *ctx, int line);
+
+/* The line of key in the current section, 0 if not given. */
+int rv_cfg_key_line(const struct parse_ctx *ctx, const char *key);
 
 /* [A-Za-z0-9_.-]{1,63} (dot_dash = 0: [A-Za-z0-9_]), never "." or "..". */
 int rv_cfg_valid_name(const char *s, int dot_dash);
@@ -136,6 +144,20 @@ void rv_cfg_close_inner_link(struct parse_ctx *ctx, int target_line, int command
 /* What only the whole file can tell: a flush needs the Postfix instance of
  * an ocf:relevo:mta resource. */
 void rv_cfg_check_inner_link(struct parse_ctx *ctx);
+
+/* config_pool.c */
+
+/* A "[peer-site NAME]" header. */
+void rv_cfg_open_peer_site(struct parse_ctx *ctx, const char *name, size_t len, int line);
+
+/* End of the [pool] and of a [peer-site]: the values only the whole
+ * section can check (names, addresses, the key file's permissions). */
+void rv_cfg_close_pool(struct parse_ctx *ctx);
+void rv_cfg_close_peer_site(struct parse_ctx *ctx);
+
+/* What only the whole file can tell: peer sites need a [pool] and differ
+ * from this site, down-votes fits the number of sites. */
+void rv_cfg_check_pool(struct parse_ctx *ctx);
 
 /* config_model.c */
 

@@ -1379,6 +1379,172 @@ START_TEST(inner_link_in_the_digest)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------ [pool] */
+
+/* A site relay-s with a [pool] header on line 11 (its key file, mode key_mode,
+ * on line 12, body from line 13 on), then peers (their own headers). */
+static void
+make_pool_site(char conf[PATH_MAX], mode_t key_mode, const char *body, const char *peers)
+{
+	char text[2048], key[PATH_MAX];
+	int n;
+
+	make_file(key, "pool.key", "hmac-sha256:site-key:c2VjcmV0\n", 30, key_mode);
+	n = snprintf(text, sizeof(text),
+		"[site]\nname = relay-s\nfencing = off\n\n"
+		"[node n1]\nid = 1\n\n[node n2]\nid = 2\n\n"
+		"[pool]\nkey-file = %s\n%s\n"
+		"[resource vip]\nagent = ocf:heartbeat:Dummy\n\n%s", key, body, peers);
+	ck_assert_int_lt(n, (int)sizeof(text));
+	make_file(conf, "relevo.conf", text, (size_t)n, 0644);
+}
+
+#define POOL_BODY "zone = pool.example.org\nserver = 192.0.2.53\nrelay-name = relay-s.pool.example.org\n" \
+		  "mx-name = @\n"
+#define PEERS_BC "[peer-site relay-b]\naddress = 198.51.100.10\nrelay-name = relay-b.pool.example.org\n" \
+		 "addresses = 198.51.100.10\n\n" \
+		 "[peer-site relay-c]\naddress = [2001:db8::c]:2525\n" \
+		 "relay-name = relay-c.pool.example.org\naddresses = 203.0.113.10, 2001:db8::c\n"
+
+START_TEST(pool_section)
+{
+	const struct rv_pool_cfg *pl;
+	struct rv_config *cfg;
+	char conf[PATH_MAX];
+
+	make_pool_site(conf, 0600, POOL_BODY, PEERS_BC);
+	cfg = load_good(conf);
+	pl = &cfg->pool;
+	ck_assert_int_eq(pl->enabled, 1);
+	ck_assert_int_eq(pl->line, 11);
+	ck_assert_str_eq(pl->zone, "pool.example.org");
+	ck_assert_str_eq(pl->server_host, "192.0.2.53");
+	ck_assert_uint_eq(pl->server_port, 53);
+	ck_assert_str_eq(pl->mx_name, "@");
+	ck_assert_uint_eq(pl->mx_priority, 10);
+	ck_assert_ptr_null(pl->addresses);
+	/* the defaults: a majority of three sites, the probe timings */
+	ck_assert_uint_eq(pl->down_votes, 2);
+	ck_assert_uint_eq(pl->probe_interval_ms, 5000);
+	ck_assert_uint_eq(pl->probe_timeout_ms, 3000);
+	ck_assert_uint_eq(pl->down_after, 3);
+	ck_assert_uint_eq(pl->up_after, 2);
+	ck_assert_ptr_null(pl->probe);
+	ck_assert_ptr_null(pl->helper);
+	ck_assert_uint_eq(pl->n_peers, 2);
+	ck_assert_str_eq(pl->peers[0].name, "relay-b");
+	ck_assert_str_eq(pl->peers[0].host, "198.51.100.10");
+	ck_assert_uint_eq(pl->peers[0].port, 25);
+	ck_assert_str_eq(pl->peers[1].host, "2001:db8::c");
+	ck_assert_uint_eq(pl->peers[1].port, 2525);
+	ck_assert_str_eq(pl->peers[1].addresses, "203.0.113.10, 2001:db8::c");
+	rv_config_free(cfg);
+
+	make_pool_site(conf, 0400, "zone = pool.example.org\nserver = [2001:db8::53]:5353\n"
+		       "relay-name = mx.pool.example.org\naddresses = 192.0.2.10\ndown-votes = 1\n"
+		       "probe-interval = 1s\nprobe-timeout = 500ms\ndown-after = 1\nup-after = 5\n"
+		       "probe = /usr/bin/relevo-probe\nhelper = /usr/bin/relevo-dnsupdate\n"
+		       "key-name = site-key\n", "");
+	cfg = load_good(conf);
+	pl = &cfg->pool;
+	ck_assert_str_eq(pl->server_host, "2001:db8::53");
+	ck_assert_uint_eq(pl->server_port, 5353);
+	ck_assert_ptr_null(pl->mx_name);
+	ck_assert_uint_eq(pl->down_votes, 1);
+	ck_assert_uint_eq(pl->probe_interval_ms, 1000);
+	ck_assert_uint_eq(pl->n_peers, 0);
+	ck_assert_str_eq(pl->helper, "/usr/bin/relevo-dnsupdate");
+	rv_config_free(cfg);
+
+	/* no section: nothing probed */
+	cfg = load_good(CONFIG("minimal.conf"));
+	ck_assert_int_eq(cfg->pool.enabled, 0);
+	rv_config_free(cfg);
+}
+END_TEST
+
+static const struct {
+	mode_t key_mode;
+	const char *body, *peers, *errors;
+} pool_bad[] = {
+	{ 0644, POOL_BODY, "", "@:12: key-file '*': mode 0644 gives group or others access to a "
+	  "TSIG secret: refusing the key (chmod 600 *)\n" },
+	{ 0600, "zone = pool example\nserver = mx.example.org\nrelay-name = relay-s..x\n"
+	  "mx-name = -x\nkey-name = a b\n", "",
+	  "@:13: zone 'pool example' is not a DNS name (letters, digits, '.', '-' and '_')\n"
+	  "@:14: server 'mx.example.org': 'mx.example.org' is not an IPv4 or IPv6 address "
+	  "(no host names: nothing may wait for a resolver)\n"
+	  "@:15: relay-name 'relay-s..x' is not a DNS name (letters, digits, '.', '-' and '_') "
+	  "or '^' (the zone's apex)\n"
+	  "@:16: mx-name '-x' is not a DNS name (letters, digits, '.', '-' and '_') or '^' "
+	  "(the zone's apex)\n"
+	  "@:17: key-name 'a b' is not a valid name: use letters, digits, '_', '.' and '-', "
+	  "at most 63 characters\n" },
+	{ 0600, "zone = z\nrelay-name = r.z\n", "",
+	  "@:11: missing key 'server' in [pool]\n@:11: [pool] without mx-name is an address "
+	  "pool: it needs 'addresses = ' (the site's floating IPs)\n" },
+	{ 0600, POOL_BODY "probe-timeout = 5s\ndown-votes = 4\n", PEERS_BC,
+	  "@:17: [pool] probe-timeout (5000 ms) must be less than probe-interval (5000 ms)\n"
+	  "@:18: down-votes 4 is more than the 3 sites of the pool (this one and 2 [peer-site])\n" },
+	{ 0600, POOL_BODY, "[peer-site relay-s]\naddress = 192.0.2.1:2a\nrelay-name = a\n"
+	  "addresses = 192.0.2.1 x\n[peer-site b.c]\naddress = 192.0.2.9\n",
+	  "@:21: [peer-site relay-s] is this site's own name\n"
+	  "@:22: address '192.0.2.1:2a': port '2a' is not a number 1..65535\n"
+	  "@:24: addresses: 'x' is not an IPv4 or IPv6 address\n"
+	  "@:25: missing key 'relay-name' in [peer-site b.c]\n"
+	  "@:25: [peer-site b.c]: a peer site's name is one DNS label (its votes are at "
+	  "NAME._relevo-down.ZONE): no '.'\n" },
+};
+
+START_TEST(pool_errors)
+{
+	char conf[PATH_MAX], key[PATH_MAX] = "", line[PATH_MAX + 16], *want;
+	FILE *f;
+
+	make_pool_site(conf, pool_bad[_i].key_mode, pool_bad[_i].body, pool_bad[_i].peers);
+	/* '*' in the expected text stands for the key file's path */
+	f = fopen(conf, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "key-file = %4095s", key) == 1)
+			break;
+	fclose(f);
+	{
+		/* '^' stands for a literal '@', which expand() would take */
+		char *with_key = subst(pool_bad[_i].errors, '*', key);
+		char *with_path = expand(with_key, conf);
+		struct rv_config *cfg = NULL;
+		char *errs = NULL;
+
+		want = subst(with_path, '^', "@");
+		ck_assert_int_eq(rv_config_load(conf, &cfg, &errs), -EINVAL);
+		ck_assert_ptr_null(cfg);
+		ck_assert_ptr_nonnull(errs);
+		ck_assert_str_eq(errs, want);
+		free(errs);
+		free(with_key);
+		free(with_path);
+	}
+	free(want);
+}
+END_TEST
+
+START_TEST(peer_site_without_pool)
+{
+	char conf[PATH_MAX];
+	static const char text[] =
+		"[site]\nname = relay-s\nfencing = off\n\n"
+		"[node n1]\nid = 1\n\n[node n2]\nid = 2\n\n"
+		"[resource vip]\nagent = ocf:heartbeat:Dummy\n\n"
+		"[peer-site b]\naddress = 192.0.2.1\nrelay-name = b.z\n";
+
+	make_file(conf, "relevo.conf", text, sizeof(text) - 1, 0644);
+	expect_errors(conf, -EINVAL, "@:14: [peer-site b] needs a [pool] section (the zone, "
+		      "its server and key)\n");
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -1430,6 +1596,9 @@ config_suite(void)
 	tcase_add_loop_test(files, inner_link_errors, 0,
 	    (int)(sizeof(inner_bad) / sizeof(inner_bad[0])));
 	tcase_add_test(files, inner_link_in_the_digest);
+	tcase_add_test(files, pool_section);
+	tcase_add_loop_test(files, pool_errors, 0, (int)(sizeof(pool_bad) / sizeof(pool_bad[0])));
+	tcase_add_test(files, peer_site_without_pool);
 	suite_add_tcase(s, files);
 	return s;
 }
