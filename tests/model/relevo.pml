@@ -206,6 +206,8 @@ bool wait_armed[2];     /* the start-up wait timer runs */
 /* struct rv_site */
 bool s_holds[2];        /* site.self.holds */
 bool p_member[2], p_agent[2], p_have_state[2], p_holds[2], p_ever[2], p_fenced[2];
+			/* p_ever: site.peer.told (a probed STATE of it was
+			 * delivered), which rules "gone and held nothing" */
 bool sync_self[2], sync_peer[2];        /* JOIN_SYNC only: the node's own, the
 			 * peer's STATE sent after it saw the pair's last
 			 * membership change has been delivered since */
@@ -1271,7 +1273,9 @@ end:	do
 #define L_RFAIL      (rfails < RFAILS)
 #define L_MONFAIL(n) (agent[n] && mon[n] && role[n] == ACTIVE && L_RFAIL)
 #define L_WAIT(n)    (agent[n] && wait_armed[n])
-#define L_GRACE(n)   (agent[n] && p_member[n] && !p_agent[n] && !grace_over[n])
+#define L_GRACE(n)   (agent[n] && p_member[n] && !p_agent[n] && !grace_over[n] && \
+		      len(q[n]) == 0)   /* the grace period (seconds) outlasts
+					 * what CPG has yet to deliver (ms) */
 #define L_FENCED(n)  (agent[n] && fz[n] == FZ_BUSY && FENCE_AGENT)
 #define L_FFAIL(n)   (agent[n] && fz[n] == FZ_BUSY && (ffails < FFAILS || !FENCE_AGENT))
 #define L_WDWAIT(n)  (agent[n] && fz[n] == FZ_WAIT && clk == 2)
