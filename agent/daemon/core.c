@@ -77,6 +77,7 @@ fsm_transition(void *data, int from, int to, const char *cause)
 	rv_journal_transition(&ctx->journal, from, to, cause);
 	rv_mta_health_active(&ctx->health, to == RV_ROLE_ACTIVE);
 	rv_inner_link_active(&ctx->inner_link, to == RV_ROLE_ACTIVE);
+	rv_sitepool_active(&ctx->pool, to == RV_ROLE_ACTIVE);
 	if (from == RV_ROLE_DEMOTING)
 		ctx->handover_ms = 0; /* we were the giving side */
 	if (to == RV_ROLE_PROMOTING) {
@@ -517,6 +518,7 @@ rv_core_start(struct rv_ctx *ctx)
 	rv_mta_health_init(&ctx->health, ctx->loop, ctx->cfg);
 	rv_inner_link_init(&ctx->inner_link, ctx->loop, ctx->cfg, NULL, NULL);
 	rv_inner_link_start(&ctx->inner_link);
+	rv_sitepool_init(&ctx->pool, ctx->loop, ctx->cfg);
 	rc = rv_fencing_init(ctx);
 	if (rc < 0)
 		return rc;
@@ -559,5 +561,6 @@ rv_core_stop(struct rv_ctx *ctx)
 	rv_cluster_stop(&ctx->cluster);
 	rv_mta_health_fini(&ctx->health);
 	rv_inner_link_fini(&ctx->inner_link);
+	rv_sitepool_fini(&ctx->pool);
 	rv_group_fini(&ctx->group);
 }

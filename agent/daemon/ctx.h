@@ -18,6 +18,7 @@
 #include "innerlink.h"
 #include "journal.h"
 #include "resources.h"
+#include "sitepool.h"
 
 struct rv_ctx {
 	qb_loop_t *loop;
@@ -30,6 +31,7 @@ struct rv_ctx {
 	struct rv_journal journal;
 	struct rv_mta_health health;
 	struct rv_inner_link inner_link;  /* innerlink.c: probes on both nodes */
+	struct rv_sitepool pool;          /* sitepool.c: peer sites, on the ACTIVE node */
 	struct rv_fencing fencing;        /* fencing.c; .history for fence-history */
 	qb_ipcs_service_t *ipcs;
 	gid_t ipc_gid;               /* the read-only group, (gid_t)-1 if absent */

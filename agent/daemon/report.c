@@ -205,6 +205,7 @@ rv_report_status(struct rv_ctx *ctx)
 	json_object_object_add(o, "resources", resources_json(ctx));
 	json_object_object_add(o, "mta", rv_mta_health_json(&ctx->health));
 	json_object_object_add(o, "inner_link", rv_inner_link_json(&ctx->inner_link));
+	json_object_object_add(o, "pool", rv_sitepool_json(&ctx->pool));
 	tl = rv_journal_last_timeline_json(&ctx->journal);
 	json_object_object_add(o, "last_failover", tl);
 

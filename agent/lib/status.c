@@ -175,6 +175,16 @@ rv_status_verdict(json_object *st, char *reasons, size_t len)
 		BAD(RV_VERDICT_DEGRADED, "inner link to %s down",
 		    str(get(st, "inner_link"), "target") != NULL ?
 		    str(get(st, "inner_link"), "target") : "the final server");
+	/* the pool: degraded at most, the site itself serves mail */
+	if (flag(get(st, "pool"), "probing")) {
+		json_object *pl = get(st, "pool");
+		const char *m = str_or(pl, "membership", "unknown");
+
+		if (flag(pl, "cut_off"))
+			BAD(RV_VERDICT_DEGRADED, "pool: this site is cut off from most other sites");
+		if (strcmp(m, "absent") == 0 || strcmp(m, "partial") == 0)
+			BAD(RV_VERDICT_DEGRADED, "pool: this site's records are %s in DNS", m);
+	}
 #undef BAD
 	return v;
 }
@@ -293,6 +303,62 @@ print_inner_link(FILE *f, json_object *il, json_object *mta)
 		fprintf(f, "  deferred: not counted here (the ACTIVE node counts its queue)\n");
 }
 
+/* The DNS relay pool: this site's membership, the last update and each
+ * peer site as the ACTIVE node's probes see it. */
+static void
+print_pool(FILE *f, json_object *pl)
+{
+	json_object *peers = get(pl, "peers"), *u = get(pl, "last_update");
+	char ago[32];
+	size_t i, k;
+
+	if (pl == NULL || !flag(pl, "configured"))
+		return;
+	fprintf(f, "\nPool %s (server %s): relay %s %s", str_or(pl, "zone", "?"),
+		str_or(pl, "server", "?"), str_or(pl, "relay_name", "?"),
+		str_or(pl, "membership", "unknown"));
+	if (!flag(pl, "probing")) {
+		fprintf(f, " (peer sites are probed by the ACTIVE node)\n");
+	} else {
+		fprintf(f, ", %" PRId64 " of %" PRId64 " sites' votes withdraw one%s\n",
+			num(pl, "down_votes", 0), num(pl, "sites", 0),
+			flag(pl, "cut_off") ? "; CUT OFF: this site sees too few others, it "
+					      "withdraws nobody" : "");
+	}
+	if (u != NULL) {
+		time_t at_s = (time_t)num(u, "at", 0);
+		struct tm tm;
+
+		ago[0] = '\0';
+		if (at_s != 0 && localtime_r(&at_s, &tm) != NULL)
+			strftime(ago, sizeof(ago), "%H:%M:%S", &tm);
+		fprintf(f, "  last update: %s at %s: %s%s%s\n", str_or(u, "what", "?"), ago,
+			str_or(u, "result", "?"), str(u, "reason") != NULL ? ": " : "",
+			str_or(u, "reason", ""));
+	}
+	for (i = 0; i < count(peers); i++) {
+		json_object *p = at(peers, i), *lp = get(p, "last_probe"), *vr = get(p, "votes_read");
+
+		fmt_duration(ago, sizeof(ago), num(lp, "ago_ms", -1));
+		fprintf(f, "  peer %-12s %-22s %-7s ok %" PRId64 " / failed %" PRId64 " in a row",
+			str_or(p, "name", "?"), str_or(p, "address", "?"),
+			str_or(p, "health", "?"), num(p, "ok_in_row", 0), num(p, "failed_in_row", 0));
+		if (lp != NULL)
+			fprintf(f, ", last probe %s %s ago", str_or(lp, "result", "?"), ago);
+		if (num(p, "votes", -1) >= 0) {
+			fprintf(f, ", %" PRId64 " vote(s) [", num(p, "votes", 0));
+			for (k = 0; k < count(vr); k++)
+				fprintf(f, "%s%s", k ? ", " : "",
+					json_object_get_string(at(vr, k)) != NULL ?
+					json_object_get_string(at(vr, k)) : "?");
+			fprintf(f, "]");
+		}
+		if (get(p, "last_withdraw") != NULL)
+			fprintf(f, ", withdraw: %s", str_or(get(p, "last_withdraw"), "result", "?"));
+		fprintf(f, "\n");
+	}
+}
+
 /* One or two lines: how the site is protected and what fencing does. */
 static void
 print_fence(FILE *f, json_object *fc, const char *fencing)
@@ -383,6 +449,7 @@ emit_text(FILE *f, json_object *st)
 	}
 	print_mta(f, get(st, "mta"));
 	print_inner_link(f, get(st, "inner_link"), get(st, "mta"));
+	print_pool(f, get(st, "pool"));
 	fprintf(f, "\nDecision: %s\n", str_or(st, "why", "-"));
 	if (tl != NULL) {
 		fprintf(f, "\nLast takeover:\n");
@@ -483,6 +550,48 @@ emit_prometheus_inner_link(FILE *f, const char *site, json_object *il)
 		num(get(il, "flush"), "count", 0));
 }
 
+/* The pool as the ACTIVE node sees it; a peer's gauge is left out while
+ * its health is unknown. */
+static void
+emit_prometheus_pool(FILE *f, const char *site, json_object *pl)
+{
+	json_object *peers = get(pl, "peers");
+	const char *m = str_or(pl, "membership", "unknown");
+	char a[64];
+	size_t i;
+
+	if (pl == NULL || !flag(pl, "configured") || !flag(pl, "probing"))
+		return;
+	fprintf(f, "# HELP relevo_pool_member 1 when the pool zone's primary serves this "
+		   "site's records.\n# TYPE relevo_pool_member gauge\n");
+	if (strcmp(m, "unknown") != 0 && strcmp(m, "failed") != 0)
+		fprintf(f, "relevo_pool_member{site=\"%s\"} %d\n", site, strcmp(m, "served") == 0);
+	fprintf(f, "# HELP relevo_pool_cut_off 1 when this site sees too few other sites to "
+		   "vote or withdraw.\n# TYPE relevo_pool_cut_off gauge\n"
+		   "relevo_pool_cut_off{site=\"%s\"} %d\n", site, flag(pl, "cut_off"));
+	fprintf(f, "# HELP relevo_peer_site_up 1 when the peer site answers SMTP on its "
+		   "floating IP (after down-after/up-after).\n# TYPE relevo_peer_site_up gauge\n");
+	for (i = 0; i < count(peers); i++) {
+		const char *h = str_or(at(peers, i), "health", "unknown");
+
+		if (strcmp(h, "unknown") != 0)
+			fprintf(f, "relevo_peer_site_up{site=\"%s\",peer=\"%s\"} %d\n", site,
+				label(str_or(at(peers, i), "name", "?"), a, sizeof(a)),
+				strcmp(h, "up") == 0);
+	}
+	fprintf(f, "# HELP relevo_peer_site_votes Current votes against the peer site, as "
+		   "last read.\n# TYPE relevo_peer_site_votes gauge\n");
+	for (i = 0; i < count(peers); i++)
+		if (num(at(peers, i), "votes", -1) >= 0)
+			fprintf(f, "relevo_peer_site_votes{site=\"%s\",peer=\"%s\"} %" PRId64 "\n",
+				site, label(str_or(at(peers, i), "name", "?"), a, sizeof(a)),
+				num(at(peers, i), "votes", 0));
+	fprintf(f, "# HELP relevo_pool_updates_total Runs of relevo-dnsupdate that may change "
+		   "the zone (votes, withdrawals).\n# TYPE relevo_pool_updates_total counter\n"
+		   "relevo_pool_updates_total{site=\"%s\"} %" PRId64 "\n", site,
+		num(pl, "updates", 0));
+}
+
 static int
 emit_prometheus(FILE *f, json_object *st)
 {
@@ -539,6 +648,7 @@ emit_prometheus(FILE *f, json_object *st)
 			(double)num(tl, "total_ms", 0) / 1000.0);
 	emit_prometheus_mta(f, site, get(st, "mta"));
 	emit_prometheus_inner_link(f, site, get(st, "inner_link"));
+	emit_prometheus_pool(f, site, get(st, "pool"));
 	fprintf(f, "# HELP relevo_messages_dropped_total Malformed or refused messages.\n"
 		   "# TYPE relevo_messages_dropped_total counter\n"
 		   "relevo_messages_dropped_total{site=\"%s\",source=\"cpg\"} %" PRId64 "\n"
