@@ -159,6 +159,7 @@ static const struct key_def pool_keys[] = {
 	{ "key-name", V_TEXT, PL(key_name), NULL, 0, 0, 0 },
 	{ "mx-name", V_TEXT, PL(mx_name), NULL, 0, 0, 0 },
 	{ "mx-priority", V_UINT, PL(mx_priority), "0..65535", 0, 65535, 0 },
+	{ "pool", V_TEXT, PL(kind), NULL, 0, 0, 0 },
 	{ "probe", V_PATH, PL(probe), NULL, 0, 0, 0 },
 	{ "probe-interval", V_MS, PL(probe_interval_ms), "1s..1h", MS_S, MS_H, 0 },
 	{ "probe-timeout", V_MS, PL(probe_timeout_ms), "100ms..60s", 100, 60 * MS_S, 0 },

@@ -81,8 +81,9 @@
  *   key-name = site-key           ; the key of the file, when it has several
  *   relay-name = relay-a.pool.example.org ; required; this site's relay name
  *   addresses = 192.0.2.10 2001:db8::10   ; this site's floating IPs
- *   mx-name = @                   ; the pool is the MX RRset of this name
- *                                 ;   (none: an address pool at relay-name)
+ *   pool = mx                     ; "mx": the MX RRset of mx-name, or
+ *                                 ;   "address": the A/AAAA of relay-name
+ *   mx-name = @                   ; (default: the zone's apex)
  *   mx-priority = 10              ; the sites' MX priority (0..65535)
  *   down-votes = 2                ; sites (this one included) that must see a
  *                                 ;   site down before it is withdrawn
@@ -202,7 +203,8 @@ struct rv_pool_cfg {
 	char *key_name;               /* NULL: the file's only key */
 	char *relay_name;
 	char *addresses;              /* NULL: none */
-	char *mx_name;                /* NULL: an address pool */
+	char *kind;                   /* as written: "mx" or "address"; NULL: mx */
+	char *mx_name;                /* NULL: an address pool; "@" by default */
 	unsigned mx_priority;
 	unsigned down_votes;          /* resolved: never 0 in a loaded model */
 	uint64_t probe_interval_ms;

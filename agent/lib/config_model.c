@@ -317,6 +317,7 @@ rv_config_free(struct rv_config *cfg)
 	free(cfg->pool.relay_name);
 	free(cfg->pool.addresses);
 	free(cfg->pool.mx_name);
+	free(cfg->pool.kind);
 	free(cfg->pool.probe);
 	free(cfg->pool.helper);
 	for (i = 0; i < 2; i++)

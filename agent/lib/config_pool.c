@@ -189,11 +189,21 @@ rv_cfg_close_pool(struct parse_ctx *ctx)
 	if (pl->server != NULL)
 		(void)host_port(ctx, line_of(ctx, "server"), "server", pl->server, 53,
 				&pl->server_host, &pl->server_port);
+	if (pl->kind != NULL && strcmp(pl->kind, "mx") != 0 && strcmp(pl->kind, "address") != 0)
+		rv_cfg_err(ctx, line_of(ctx, "pool"), "pool '%s' must be 'mx' or 'address' (as "
+		    "the mxpool agent's pool parameter)", pl->kind);
+	if (pl->kind != NULL && strcmp(pl->kind, "address") == 0) {
+		if (pl->mx_name != NULL)
+			rv_cfg_err(ctx, line_of(ctx, "mx-name"), "mx-name: an address pool (pool = "
+			    "address) has no MX name");
+		else if (pl->addresses == NULL)
+			rv_cfg_err(ctx, pl->line, "an address pool (pool = address) needs "
+			    "'addresses = ' (the site's floating IPs)");
+	} else if (pl->mx_name == NULL) {
+		rv_cfg_set_str(ctx, &pl->mx_name, "@"); /* the agent's default */
+	}
 	if (pl->addresses != NULL)
 		check_addresses(ctx, line_of(ctx, "addresses"), "addresses", pl->addresses);
-	else if (pl->mx_name == NULL)
-		rv_cfg_err(ctx, pl->line, "[pool] without mx-name is an address pool: it needs "
-		    "'addresses = ' (the site's floating IPs)");
 	if (pl->key_file != NULL)
 		check_key_file(ctx, pl->key_file);
 	line = line_of(ctx, "probe-timeout");

@@ -1401,7 +1401,7 @@ make_pool_site(char conf[PATH_MAX], mode_t key_mode, const char *body, const cha
 }
 
 #define POOL_BODY "zone = pool.example.org\nserver = 192.0.2.53\nrelay-name = relay-s.pool.example.org\n" \
-		  "mx-name = @\n"
+		  "pool = mx\n"
 #define PEERS_BC "[peer-site relay-b]\naddress = 198.51.100.10\nrelay-name = relay-b.pool.example.org\n" \
 		 "addresses = 198.51.100.10\n\n" \
 		 "[peer-site relay-c]\naddress = [2001:db8::c]:2525\n" \
@@ -1445,7 +1445,7 @@ START_TEST(pool_section)
 		       "relay-name = mx.pool.example.org\naddresses = 192.0.2.10\ndown-votes = 1\n"
 		       "probe-interval = 1s\nprobe-timeout = 500ms\ndown-after = 1\nup-after = 5\n"
 		       "probe = /usr/bin/relevo-probe\nhelper = /usr/bin/relevo-dnsupdate\n"
-		       "key-name = site-key\n", "");
+		       "key-name = site-key\npool = address\n", "");
 	cfg = load_good(conf);
 	pl = &cfg->pool;
 	ck_assert_str_eq(pl->server_host, "2001:db8::53");
@@ -1481,9 +1481,14 @@ static const struct {
 	  "(the zone's apex)\n"
 	  "@:17: key-name 'a b' is not a valid name: use letters, digits, '_', '.' and '-', "
 	  "at most 63 characters\n" },
-	{ 0600, "zone = z\nrelay-name = r.z\n", "",
-	  "@:11: missing key 'server' in [pool]\n@:11: [pool] without mx-name is an address "
-	  "pool: it needs 'addresses = ' (the site's floating IPs)\n" },
+	{ 0600, "zone = z\nrelay-name = r.z\npool = address\n", "",
+	  "@:11: missing key 'server' in [pool]\n@:11: an address pool (pool = address) needs "
+	  "'addresses = ' (the site's floating IPs)\n" },
+	{ 0600, "zone = z\nserver = 192.0.2.1\nrelay-name = r.z\npool = a\n", "",
+	  "@:16: pool 'a' must be 'mx' or 'address' (as the mxpool agent's pool parameter)\n" },
+	{ 0600, "zone = z\nrelay-name = r.z\npool = address\nmx-name = @\nserver = [::1]\n"
+	  "addresses = ::1\n", "",
+	  "@:16: mx-name: an address pool (pool = address) has no MX name\n" },
 	{ 0600, POOL_BODY "probe-timeout = 5s\ndown-votes = 4\n", PEERS_BC,
 	  "@:17: [pool] probe-timeout (5000 ms) must be less than probe-interval (5000 ms)\n"
 	  "@:18: down-votes 4 is more than the 3 sites of the pool (this one and 2 [peer-site])\n" },
