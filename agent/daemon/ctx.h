@@ -35,6 +35,8 @@ struct rv_ctx {
 	struct rv_fencing fencing;        /* fencing.c; .history for fence-history */
 	qb_ipcs_service_t *ipcs;
 	gid_t ipc_gid;               /* the read-only group, (gid_t)-1 if absent */
+	uint32_t ipc_buf;            /* every connection's buffer size (ipc.c) */
+	int ipc_buf_warned;          /* said once that it no longer suffices */
 
 	qb_loop_timer_handle state_timer, wait_timer;
 	uint64_t started_ms;

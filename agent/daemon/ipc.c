@@ -9,9 +9,23 @@
  * changes nothing. A client that does not read its answer loses it; the
  * daemon never waits for a client.
  *
- * What a client may cost is bounded: its buffers (RV_IPC_MAX_MSG, checked at
- * accept), the clients other than root at once (MAX_CLIENTS), and one that
- * lets its answers pile up is no longer listened to.
+ * What a client may cost is bounded: its buffers (checked at accept), the
+ * clients other than root at once (MAX_CLIENTS), and one that lets its
+ * answers pile up is no longer listened to.
+ *
+ * Every connection's receive buffer is larger than any datagram a client
+ * without privilege can send, not just RV_IPC_MAX_MSG: libqb's socket
+ * transport (2.0.6 to 2.0.10 at least, qb_ipc_us_recv_at_most) receives a
+ * request with recv(2) of as many bytes as the request's own header claims,
+ * into that buffer, whatever its size. A member of the read-only group who
+ * sent a 300000-byte datagram wrote past relevod's 256 KiB buffer
+ * (tests/unit/ipc-hostile big). The kernel lets a process raise its send
+ * buffer to twice net.core.wmem_max, and a datagram is at most that; the
+ * buffers are made that large (address space only: the pages are touched
+ * when a datagram fills them). The sysctl is read again at each accept: if
+ * root raised it beyond what the buffers cover, clients other than root are
+ * refused until relevod restarts. What a request may carry is still
+ * RV_IPC_MAX_MSG (ipc_parse.c).
  *
  * The transport is libqb's socket one (QB_IPC_SOCKET), not its shared-memory
  * rings: with rings, every accepted client writes its own ring buffers in
@@ -83,11 +97,43 @@ in_group(gid_t want, uid_t uid, gid_t gid)
 
 /*
  * Clients connected at once beyond which only root gets in. Each one costs
- * relevod a socket and a receive buffer of RV_IPC_MAX_MSG, so
- * without a bound a reader could take all its descriptors (then no OCF
- * action can start) or much of the memory.
+ * relevod a socket and a receive buffer (see above), so without a bound a
+ * reader could take all its descriptors (then no OCF action can start) or
+ * much of the memory.
  */
 #define MAX_CLIENTS 32
+
+/* The largest connection buffer relevod allocates (address space). */
+#define MAX_IPC_BUF (64u * 1024 * 1024)
+
+/* The longest datagram a process without CAP_NET_ADMIN can send on a unix
+ * socket: its send buffer, at most twice net.core.wmem_max (the kernel
+ * doubles what SO_SNDBUF asks for, for its overhead); 0 if unknown. */
+static uint64_t
+max_unprivileged_datagram(void)
+{
+	FILE *f = fopen("/proc/sys/net/core/wmem_max", "re");
+	unsigned long long wmem = 0;
+	int n;
+
+	if (f == NULL)
+		return 0;
+	n = fscanf(f, "%llu", &wmem);
+	fclose(f);
+	return n == 1 ? 2 * (uint64_t)wmem : 0;
+}
+
+/* The buffer size for every connection: RV_IPC_MAX_MSG, or more to hold
+ * the longest datagram, in pages; 0 when that is beyond MAX_IPC_BUF. */
+static uint32_t
+ipc_buffer_size(void)
+{
+	uint64_t need = max_unprivileged_datagram(), size = RV_IPC_MAX_MSG;
+
+	if (need > size)
+		size = (need + 4095) / 4096 * 4096;
+	return size <= MAX_IPC_BUF ? (uint32_t)size : 0;
+}
 
 static int32_t
 ipc_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
@@ -98,11 +144,21 @@ ipc_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
 	intptr_t rights;
 
 	/* libqb gives a client the larger of its own and the service's buffer
-	 * size, and makes the ring buffers that large before it speaks */
-	if (size < 0 || size > RV_IPC_MAX_MSG) {
+	 * size, and allocates it before it asks */
+	if (size < 0 || (uint32_t)size > ctx->ipc_buf) {
 		ctx->ipc_bad++;
 		qb_log(LOG_WARNING, "refused an IPC client (uid %u): it asks for %d-byte "
-		       "buffers, more than %d", (unsigned)uid, (int)size, RV_IPC_MAX_MSG);
+		       "buffers, more than %u", (unsigned)uid, (int)size, ctx->ipc_buf);
+		return -EMSGSIZE;
+	}
+	/* the buffer must still hold any datagram the client can send */
+	if (uid != 0 && max_unprivileged_datagram() > ctx->ipc_buf) {
+		ctx->ipc_refused++;
+		if (!ctx->ipc_buf_warned)
+			qb_log(LOG_ERR, "refusing IPC clients other than root: net.core.wmem_max "
+			       "now lets them send datagrams longer than relevod's %u-byte "
+			       "buffers (restart relevod to size them again)", ctx->ipc_buf);
+		ctx->ipc_buf_warned = 1;
 		return -EMSGSIZE;
 	}
 	if (uid == 0)
@@ -432,12 +488,22 @@ rv_ipc_start(struct rv_ctx *ctx)
 	int rc;
 
 	ctx->ipc_gid = gr != NULL ? gr->gr_gid : (gid_t)-1;
+	ctx->ipc_buf = ipc_buffer_size();
+	if (ctx->ipc_buf == 0) {
+		/* only root can send that much; the others are refused */
+		ctx->ipc_buf = MAX_IPC_BUF;
+		qb_log(LOG_ERR, "net.core.wmem_max lets a process send datagrams longer than "
+		       "%u bytes: IPC clients other than root will be refused", MAX_IPC_BUF);
+	} else {
+		qb_log(LOG_INFO, "IPC buffers: %u bytes (requests up to %u; twice "
+		       "net.core.wmem_max)", ctx->ipc_buf, (unsigned)RV_IPC_MAX_MSG);
+	}
 	/* sockets, not shared memory: see the header comment */
 	ctx->ipcs = qb_ipcs_create(RV_IPC_SERVICE, 0, QB_IPC_SOCKET, &handlers);
 	if (ctx->ipcs == NULL)
 		return -errno ? -errno : -ENOMEM;
 	qb_ipcs_service_context_set(ctx->ipcs, ctx);
-	qb_ipcs_enforce_buffer_size(ctx->ipcs, RV_IPC_MAX_MSG);
+	qb_ipcs_enforce_buffer_size(ctx->ipcs, ctx->ipc_buf);
 	qb_ipcs_poll_handlers_set(ctx->ipcs, &poll);
 	rc = qb_ipcs_run(ctx->ipcs);
 	if (rc < 0) {

@@ -20,6 +20,20 @@
  *
  *   ipc-hostile [-b BYTES] shm all              truncate every shared file of
  *                                               the connection
+ *   ipc-hostile [-b BYTES] [-t MS] big SIZE     connect, then send one
+ *                                               datagram of SIZE bytes (a
+ *                                               status request padded with
+ *                                               spaces, its header saying
+ *                                               SIZE) past the library,
+ *                                               straight on the request socket
+ *
+ * big is what libqb's socket transport lets any connected client do: it
+ * receives a request with recv(2) of as many bytes as the request's header
+ * claims, into a buffer of the connection's buffer size, so a datagram
+ * longer than the buffer is written past its end. A client may make its
+ * socket's send buffer (and so its datagrams) up to twice
+ * net.core.wmem_max without privilege. relevod makes every connection's
+ * buffer larger than that (see ipc.c).
  *
  * The shm modes show what libqb's shared-memory transport cannot keep out:
  * a client may write its own rings, and the server trusts them. relevod
@@ -44,12 +58,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,7 +84,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: ipc-hostile [-b BYTES] [-t MS] request | raw | lie SIZE |\n"
-		"       flood SECONDS | idle SECONDS | many N SECONDS | shm truncate|wild-ring|all\n");
+		"       flood SECONDS | idle SECONDS | many N SECONDS | big SIZE |\n"
+		"       shm truncate|wild-ring|all\n");
 	exit(EXIT_USAGE);
 }
 
@@ -187,6 +205,106 @@ one_message(size_t bufsize, int timeout_ms, int header, int lie, long claim)
 		rc = send_and_print(c, iov + 1, 1, bufsize, timeout_ms);
 	qb_ipcc_disconnect(c);
 	free(body);
+	return rc;
+}
+
+/* The connection's request socket: the datagram socket of this process
+ * connected to the server's "...-request" address (libqb's socket transport
+ * names them so; the address is abstract on Linux). */
+static int
+request_socket(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int found = -1;
+
+	if (d == NULL)
+		return -1;
+	while (found < 0 && (e = readdir(d)) != NULL) {
+		struct sockaddr_un sa;
+		socklen_t sl = sizeof(sa);
+		int fd = atoi(e->d_name), type = 0;
+		socklen_t tl = sizeof(type);
+		size_t n;
+
+		if (fd <= 2 || fd == dirfd(d))
+			continue;
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_DGRAM)
+			continue;
+		memset(&sa, 0, sizeof(sa));
+		if (getpeername(fd, (struct sockaddr *)&sa, &sl) < 0 || sa.sun_family != AF_UNIX ||
+		    sl <= offsetof(struct sockaddr_un, sun_path) + 1)
+			continue;
+		n = sl - offsetof(struct sockaddr_un, sun_path);
+		/* abstract: a leading NUL, and libqb binds the whole sun_path,
+		 * padded with NULs */
+		while (n > 1 && sa.sun_path[n - 1] == '\0')
+			n--;
+		if (n > 8 && memcmp(sa.sun_path + n - 8, "-request", 8) == 0)
+			found = fd;
+	}
+	closedir(d);
+	return found;
+}
+
+/* big: one datagram of size bytes, past libqb's size checks. */
+static int
+big_datagram(size_t bufsize, int timeout_ms, long size)
+{
+	static char req[] = "{\"command\":\"status\"}";
+	struct qb_ipc_request_header h = { .id = RV_IPC_REQUEST, .size = (int32_t)size };
+	qb_ipcc_connection_t *c;
+	char *msg, *buf;
+	int fd, sndbuf = (int)size + 4096, rc = EXIT_NOANSWER;
+	ssize_t n;
+
+	if ((size_t)size < sizeof(h) + sizeof(req))
+		usage();
+	c = connect_or_say(bufsize);
+	if (c == NULL)
+		return EXIT_NOCONN;
+	fd = request_socket();
+	if (fd < 0) {
+		printf("no answer: no request socket found\n");
+		qb_ipcc_disconnect(c);
+		return EXIT_NOANSWER;
+	}
+	msg = malloc((size_t)size);
+	buf = calloc(1, bufsize + 1);
+	if (msg == NULL || buf == NULL)
+		abort();
+	memset(msg, ' ', (size_t)size);
+	memcpy(msg, &h, sizeof(h));
+	memcpy(msg + sizeof(h), req, sizeof(req) - 1);
+	/* as large as the kernel lets an unprivileged process have it */
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	n = send(fd, msg, (size_t)size, MSG_NOSIGNAL);
+	if (n != (ssize_t)size) {
+		printf("not sent: %s\n", n < 0 ? strerror(errno) : "short send");
+	} else {
+		/* libqb's client counts what it sent in the shared control block
+		 * and wakes the server on the setup socket; this datagram went
+		 * past both, so a proper request follows it to make relevod read:
+		 * the first answer is the big datagram's (the sockets are FIFO) */
+		struct qb_ipc_request_header h2 = { .id = RV_IPC_REQUEST,
+						    .size = (int32_t)(sizeof(h2) + sizeof(req) - 1) };
+		struct iovec iov[2] = { { &h2, sizeof(h2) }, { req, sizeof(req) - 1 } };
+
+		if (qb_ipcc_sendv(c, iov, 2) < 0)
+			printf("no answer: the request after it was not sent\n");
+		n = qb_ipcc_recv(c, buf, bufsize, timeout_ms);
+		if (n < (ssize_t)sizeof(struct qb_ipc_response_header)) {
+			printf("no answer: %s\n", n < 0 ? strerror((int)-n) : "short");
+		} else {
+			printf("answer: %.*s\n", (int)strnlen(buf + sizeof(struct qb_ipc_response_header),
+				(size_t)n - sizeof(struct qb_ipc_response_header)),
+			       buf + sizeof(struct qb_ipc_response_header));
+			rc = EXIT_ANSWER;
+		}
+	}
+	free(buf);
+	free(msg);
+	qb_ipcc_disconnect(c);
 	return rc;
 }
 
@@ -387,6 +505,8 @@ main(int argc, char **argv)
 		return idle(bufsize, number(argv[1], 0, MAX_SECONDS));
 	if (strcmp(mode, "many") == 0 && argc == 3)
 		return many(bufsize, number(argv[1], 1, MAX_CONNS), number(argv[2], 0, MAX_SECONDS));
+	if (strcmp(mode, "big") == 0 && argc == 2)
+		return big_datagram(bufsize, timeout_ms, number(argv[1], 64, 1L << 30));
 	if (strcmp(mode, "shm") == 0 && argc == 2)
 		return shm_mode(bufsize, argv[1]);
 	usage();
