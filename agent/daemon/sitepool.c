@@ -80,6 +80,17 @@ vote_max_age_s(const struct rv_pool_cfg *c)
 	return (int64_t)(4 * c->probe_interval_ms / 1000) + 10;
 }
 
+/* Our vote is written again when it is a third of its life old: a vote
+ * that is still fresh is read, not rewritten, which keeps the zone's
+ * journal from growing by one update per interval and dead site. */
+static int64_t
+vote_refresh_s(const struct rv_pool_cfg *c)
+{
+	int64_t r = vote_max_age_s(c) / 3;
+
+	return r > 0 ? r : 1;
+}
+
 static size_t
 sites(const struct rv_sitepool *sp)
 {
@@ -478,6 +489,23 @@ dns_done(void *data, const struct rv_child_result *res)
 			       "%s: %s", result, reason);
 		}
 		break;
+	case RV_POOL_JOB_VOTES_READ:
+		if (!ok) {
+			report_words(res, result, sizeof(result), reason, sizeof(reason));
+			if (!p->vote_failing)
+				qb_log(LOG_WARNING, "pool: reading the votes against %s failed: %s: "
+				       "%s", p->cfg->name, result, reason);
+			p->vote_failing = 1;
+			break;
+		}
+		p->vote_failing = 0;
+		take_votes(sp, p, res->out);
+		if (sp->active && rv_vote_withdraw(down_now(p), sp->cut_off != 0, p->votes,
+						   sp->cfg->down_votes)) {
+			dns_spawn(sp, RV_POOL_JOB_WITHDRAW, sp->job_peer);
+			return;
+		}
+		break;
 	case RV_POOL_JOB_VOTE_ADD:
 	case RV_POOL_JOB_VOTE_REMOVE:
 		report_words(res, result, sizeof(result), reason, sizeof(reason));
@@ -485,16 +513,25 @@ dns_done(void *data, const struct rv_child_result *res)
 			 "vote-add" : "vote-remove", p->cfg->name);
 		note_update(sp, what, result, reason, !ok);
 		if (!ok) {
-			qb_log(LOG_WARNING, "pool: %s failed: %s: %s", what, result, reason);
+			/* logged when it starts failing, not on every pass */
+			if (!p->vote_failing)
+				qb_log(LOG_WARNING, "pool: %s failed: %s: %s (tried again every "
+				       "pass)", what, result, reason);
+			p->vote_failing = 1;
 			p->our_vote = -1;
 			break;
 		}
+		if (p->vote_failing)
+			qb_log(LOG_NOTICE, "pool: %s works again", what);
+		p->vote_failing = 0;
 		if (sp->job == RV_POOL_JOB_VOTE_ADD && p->our_vote != 1)
 			qb_log(LOG_NOTICE, "pool: voted peer site %s down", p->cfg->name);
 		else if (sp->job == RV_POOL_JOB_VOTE_REMOVE && p->our_vote == 1)
 			qb_log(LOG_NOTICE, "pool: vote against peer site %s removed",
 			       p->cfg->name);
 		p->our_vote = sp->job == RV_POOL_JOB_VOTE_ADD;
+		if (p->our_vote)
+			p->vote_written_s = (int64_t)time(NULL);
 		take_votes(sp, p, res->out);
 		/* the decision with the votes just read and the state of now */
 		if (sp->job == RV_POOL_JOB_VOTE_ADD && sp->active &&
@@ -586,6 +623,11 @@ dns_spawn(struct rv_sitepool *sp, enum rv_pool_job job, size_t peer)
 		arg(&a, sp->site);
 		arg(&a, "votes");
 		break;
+	case RV_POOL_JOB_VOTES_READ:
+		arg(&a, "--site");
+		arg(&a, pc->name);
+		arg(&a, "votes");
+		break;
 	case RV_POOL_JOB_VOTE_ADD:
 	case RV_POOL_JOB_VOTE_REMOVE:
 		snprintf(ttl, sizeof(ttl), "%llu",
@@ -631,7 +673,10 @@ pass_next(struct rv_sitepool *sp)
 		}
 		p = &sp->peers[step - 1];
 		if (down_now(p) && sp->cut_off == 0) {
-			dns_spawn(sp, RV_POOL_JOB_VOTE_ADD, step - 1);
+			int fresh = p->our_vote == 1 &&
+				    (int64_t)time(NULL) - p->vote_written_s < vote_refresh_s(sp->cfg);
+
+			dns_spawn(sp, fresh ? RV_POOL_JOB_VOTES_READ : RV_POOL_JOB_VOTE_ADD, step - 1);
 			return;
 		}
 		if (p->our_vote != 0 && (p->hyst.state == RV_LINK_UP || sp->cut_off == 1)) {

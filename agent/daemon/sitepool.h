@@ -15,8 +15,9 @@
  * check (absent, not cut off, and fewer current votes against this site
  * than down-votes: publish it again, as the mxpool agent's start does),
  * then for each peer site what its state asks for:
- *   down, last probe failed,    vote-add (refreshes our vote, reads all);
- *   not cut off                 enough current votes: withdraw
+ *   down, last probe failed,    vote-add (refreshes our vote, reads all;
+ *   not cut off                 while it is fresh, only read them);
+ *                               enough current votes: withdraw
  *   up, or we are cut off       vote-remove (when we may have a vote)
  * A peer that is still down but answered its last probe is left alone: it
  * is coming back, and its own publish must not be undone.
@@ -66,6 +67,8 @@ struct rv_peer_state {
 	size_t n_voters;             /* the strings read, as they were */
 	int64_t votes_at_s;
 	int our_vote;                /* -1: unknown, 0: none, 1: written */
+	int64_t vote_written_s;      /* when our vote was last written */
+	int vote_failing;            /* the last vote update failed (logged once) */
 
 	char withdraw_result[24];    /* "" none yet; withdrawn, kept-last, ... */
 	char withdraw_reason[200];
@@ -77,6 +80,7 @@ enum rv_pool_job {
 	RV_POOL_JOB_CHECK,
 	RV_POOL_JOB_VOTE_ADD,
 	RV_POOL_JOB_VOTE_REMOVE,
+	RV_POOL_JOB_VOTES_READ,      /* our vote is fresh: only read them all */
 	RV_POOL_JOB_WITHDRAW,
 	RV_POOL_JOB_SELF_VOTES,      /* votes against this site, before a re-add */
 	RV_POOL_JOB_PUBLISH,         /* this site's records, absent: again */

@@ -5,8 +5,8 @@
  * A site that sees a peer site down says so in the pool zone: one TXT
  * string "VOTER STAMP" at SITE._relevo-down.ZONE (dnsupdate.h builds the
  * updates), where VOTER is the voting site's name and STAMP the time of
- * the vote in seconds since the epoch. Voters refresh their vote on every
- * pass while they see the site down and remove it when they see it up; a
+ * the vote in seconds since the epoch. Voters refresh their vote while
+ * they see the site down and remove it when they see it up; a
  * vote that was not refreshed for max_age (its voter died or lost the
  * site's ACTIVE node) no longer counts, so a withdrawal is decided with
  * current votes only.
