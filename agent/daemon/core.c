@@ -277,6 +277,17 @@ standby_persist(struct rv_ctx *ctx, int on)
 
 /* ------------------------------------------------------------ cluster ops */
 
+/* Keep when quorum was last gained (fencing.c counts the watchdog wait
+ * from it). */
+static void
+note_quorum(struct rv_ctx *ctx, int quorate)
+{
+	if (!quorate)
+		ctx->quorate_since_ms = 0;
+	else if (ctx->quorate_since_ms == 0)
+		ctx->quorate_since_ms = rv_now_ms();
+}
+
 static void
 cl_up(void *data, uint32_t local_id)
 {
@@ -302,6 +313,7 @@ cl_up(void *data, uint32_t local_id)
 	qb_log(LOG_NOTICE, "this is node %s (id %u) of site %s; probing resources",
 	       ctx->fsm.site.self.name, local_id, ctx->cfg->site);
 	ctx->fsm.site.quorate = ctx->cluster.quorate;
+	note_quorum(ctx, ctx->cluster.quorate);
 	rv_group_probe(&ctx->group);
 	if (ctx->cfg->peer_wait_ms == 0)
 		ctx->fsm.local.peer_wait_over = 1;
@@ -320,6 +332,7 @@ cl_down(void *data)
 	if (!ctx->fsm_ready)
 		return;
 	ctx->cluster_down_ms = rv_now_ms();
+	note_quorum(ctx, 0);
 	rv_fsm_quorum(&ctx->fsm, 0);
 	rv_fsm_event(&ctx->fsm, RV_EV_CLUSTER_DOWN, "lost the connection to corosync");
 }
@@ -405,6 +418,7 @@ cl_quorum(void *data, int quorate)
 {
 	struct rv_ctx *ctx = data;
 
+	note_quorum(ctx, quorate);
 	if (ctx->fsm_ready)
 		rv_fsm_quorum(&ctx->fsm, quorate);
 }

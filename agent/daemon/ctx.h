@@ -45,6 +45,8 @@ struct rv_ctx {
 	uint64_t peer_agent_missing_ms; /* since when its node is a member but
 				     * its relevod is not in the group (0: no) */
 	uint64_t cluster_down_ms;    /* when the corosync connection was lost */
+	uint64_t quorate_since_ms;   /* when this node last became quorate (0: it
+				      * is not); fencing.c's watchdog wait */
 	uint64_t handover_ms;        /* when a switchover or standby began */
 	char handover_why[96];
 

@@ -18,6 +18,20 @@
  * watchdog timeout after the loss; it is reset at most one timeout later.
  * Both nodes see the loss within the same corosync round, and run the same
  * configuration (the digests are compared), so the same timeout.
+ *
+ * It needs the witness vote (witness = qdevice, and this node quorate
+ * without its peer), for two reasons the model of the role protocol
+ * (tests/model) found:
+ *  - a node that holds nothing feeds its watchdog whatever happens: after a
+ *    split between two standbys, both would wait, both take the other as
+ *    reset, and both start the resources. With the witness only one side
+ *    has the vote; the other, not quorate, neither claims nor keeps the site.
+ *  - the wait counts from when this node last became quorate, not only from
+ *    the loss: a node that regains quorum as a split heals may learn it
+ *    before the membership change that shows its peer back, and a wait
+ *    counted from the split alone would be over at once.
+ * Without the vote the operation fails (BLOCKED, retried): two_node alone
+ * cannot tell a dead peer from a cut-off one.
  */
 #include "autoconf.h"
 
@@ -59,8 +73,9 @@ watchdog_wait_ms(const struct rv_config *cfg)
 	return 2 * ((cfg->watchdog.timeout_ms + 999) / 1000) * 1000;
 }
 
-/* When the peer was last seen: the base of the watchdog wait. A node that
- * was never seen counts from our own start. */
+/* When the peer was last seen, or this node last became quorate if that is
+ * later: the base of the watchdog wait (see the header comment). A node
+ * that was never seen counts from our own start. */
 static uint64_t
 peer_gone_since(const struct rv_ctx *ctx)
 {
@@ -71,7 +86,23 @@ peer_gone_since(const struct rv_ctx *ctx)
 		t = ctx->peer_lost_ms;
 	if (p->member && ctx->peer_agent_lost_ms > t)
 		t = ctx->peer_agent_lost_ms;
+	if (ctx->quorate_since_ms > t)
+		t = ctx->quorate_since_ms;
 	return t;
+}
+
+/* Does this node hold the witness vote over its lost peer? Quorate with
+ * the qdevice: the vote of the partition without the peer. NULL if so,
+ * else why not. */
+static const char *
+no_witness_vote(const struct rv_ctx *ctx)
+{
+	if (ctx->cfg->witness != RV_WITNESS_QDEVICE)
+		return "the watchdog wait needs a witness (witness = qdevice): without one, "
+		       "both sides of a split would wait and start the resources";
+	if (!ctx->fsm.site.quorate || ctx->quorate_since_ms == 0)
+		return "this node does not hold the witness vote (not quorate)";
+	return NULL;
 }
 
 /* ------------------------------------------------------------ outcomes */
@@ -196,8 +227,18 @@ static void
 watchdog_wait_timer(void *data)
 {
 	struct rv_fencing *f = data;
+	/* the vote must have held for the whole wait: its base moves to the
+	 * moment quorum came back, so a lapse shows as time still left */
+	const char *why = no_witness_vote(f->ctx);
+	uint64_t until = peer_gone_since(f->ctx) + watchdog_wait_ms(f->ctx->cfg);
 	struct rv_fence_event e;
 
+	if (why == NULL && until > rv_now_ms())
+		why = "the witness vote lapsed during the watchdog wait";
+	if (why != NULL) {
+		failed(f, why);
+		return;
+	}
 	memset(&e, 0, sizeof(e));
 	e.wall = time(NULL);
 	e.mono_ms = rv_now_ms();
@@ -209,7 +250,8 @@ watchdog_wait_timer(void *data)
 	e.action_rc = RV_FENCE_RC_DONE;
 	snprintf(e.reason, sizeof(e.reason), "%s", f->reason);
 	snprintf(e.detail, sizeof(e.detail), "waited 2 x watchdog timeout (%llu ms) after "
-		 "the peer was lost", (unsigned long long)watchdog_wait_ms(f->ctx->cfg));
+		 "the peer was lost, holding the witness vote",
+		 (unsigned long long)watchdog_wait_ms(f->ctx->cfg));
 	rv_fence_history_add(&f->history, &e);
 	succeeded(f, "watchdog");
 }
@@ -218,9 +260,16 @@ static void
 watchdog_wait(struct rv_fencing *f, const char *after)
 {
 	struct rv_ctx *ctx = f->ctx;
+	const char *why = no_witness_vote(ctx);
 	uint64_t until = peer_gone_since(ctx) + watchdog_wait_ms(ctx->cfg), now = rv_now_ms();
 	uint64_t left = until > now ? until - now : 0;
+	char both[384];
 
+	if (why != NULL) {
+		snprintf(both, sizeof(both), "%s; %s", after, why);
+		failed(f, both);
+		return;
+	}
 	f->watchdog_wait = 1;
 	qb_log(LOG_NOTICE, "fencing %s: %s; waiting %llu ms more for its watchdog to have "
 	       "reset it", ctx->fsm.site.peer.name, after, (unsigned long long)left);

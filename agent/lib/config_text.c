@@ -245,10 +245,12 @@ add_protection(struct text *t, const struct rv_config *cfg)
 			    "takes over %s (2" NBSP "×" NBSP "timeout) after losing the peer.",
 			    cfg->watchdog.device, tmo, wait);
 		else
-			add(t, "protection: watchdog only — a partition resets the node holding "
-			    "the site (it stops feeding %s %s after losing its peer), and the "
-			    "standby takes over %s (2" NBSP "×" NBSP "timeout) after losing the peer.",
-			    cfg->watchdog.device, tmo, wait);
+			add(t, "protection: watchdog only, no witness — a node holding the site "
+			    "that loses its peer stops feeding %s %s later and is reset, but "
+			    "a lost peer is never taken over: without a witness vote the "
+			    "watchdog wait cannot tell a dead peer from a cut-off one, so the "
+			    "standby stays BLOCKED until the peer is back.",
+			    cfg->watchdog.device, tmo);
 	} else {
 		add(t, "protection: a lost peer is %s (", fence_verb(cfg));
 		add_agents(t, cfg);
@@ -256,7 +258,13 @@ add_protection(struct text *t, const struct rv_config *cfg)
 		if (cfg->fence_delay_ms > 0)
 			add(t, "; in a partition the standby waits fence-delay (%s) before "
 			    "fencing the holder, so the holder wins the race", delay);
-		if (cfg->watchdog.enabled)
+		if (cfg->watchdog.enabled && !qdev)
+			add(t, ". If every method fails, the node stays BLOCKED and retries: "
+			    "the watchdog wait needs the witness vote, so it never takes over "
+			    "a peer that was not fenced; a holder that lost its peer and has "
+			    "not fenced it within %s stops feeding %s and is reset.",
+			    tmo, cfg->watchdog.device);
+		else if (cfg->watchdog.enabled)
 			add(t, ". If every method fails, the watchdog wait (%s) applies: a "
 			    "holder that lost its peer%s has not fenced %s within %s%s stops "
 			    "feeding %s and is reset, and the survivor takes over %s "
@@ -293,14 +301,20 @@ add_warnings(struct text *out, const struct rv_config *cfg)
 	    cfg->witness != RV_WITNESS_QDEVICE)
 		add(&t, "warning: fence-delay is 0: in a partition both nodes fence at once "
 		    "and may power each other off.\n");
+	if (cfg->watchdog.enabled && cfg->witness != RV_WITNESS_QDEVICE)
+		add(&t, "warning: the watchdog wait needs a witness: with witness = none a "
+		    "lost peer that no [fence] method confirms off is never taken over; "
+		    "set witness = qdevice (corosync-qdevice).\n");
 	for (i = 0; i < cfg->n_fences; i++)
 		if (cfg->fences[i].no_status)
 			add(&t, "warning: [fence %s] trusts the exit code of off (no-status = yes): "
 			    "nothing confirms the node is off.\n", cfg->fences[i].name);
 	for (j = 0; cfg->n_fences > 0 && j < cfg->n_nodes && j < 2; j++)
 		if (!covered[j])
-			add(&t, "warning: no method fences node %s: only the watchdog wait "
-			    "covers it.\n", cfg->nodes[j].name);
+			add(&t, cfg->watchdog.enabled && cfg->witness == RV_WITNESS_QDEVICE ?
+			    "warning: no method fences node %s: only the watchdog wait covers "
+			    "it.\n" : "warning: no method fences node %s: if it is lost, it is "
+			    "never taken over.\n", cfg->nodes[j].name);
 	/* the holder fences at once, but must be done within the watchdog
 	 * timeout, off and its status check each taking up to the timeout */
 	for (j = 0; cfg->watchdog.enabled && cfg->witness != RV_WITNESS_QDEVICE &&

@@ -115,6 +115,7 @@ site(struct rv_ctx *ctx, struct harness *h, const char *site_extra, const char *
 	ck_assert_int_eq(rv_fsm_init(&ctx->fsm, cfg, 2, &ops, ctx), 0);
 	ctx->fsm_ready = 1;
 	ctx->fsm.site.quorate = 1;
+	ctx->quorate_since_ms = ctx->started_ms;
 	ctx->fsm.local.probed = 1;
 	ctx->fsm.local.peer_wait_over = 1;
 	ctx->fsm.site.peer.holds = 1; /* n1 held the site, then left */
@@ -322,9 +323,9 @@ END_TEST
 
 /* ------------------------------------------------------------ 3. watchdog */
 
-/* No agent for the peer, a watchdog configured: done once twice the
- * watchdog timeout has passed since the peer was lost, not before. The
- * device is /dev/null (a character device that takes the feeding, as the
+/* No agent for the peer, a watchdog and the witness configured: done once
+ * twice the watchdog timeout has passed since the peer was lost, not before.
+ * The device is /dev/null (a character device that takes the feeding, as the
  * watchdog module allows): the wait is what is tested here. */
 START_TEST(watchdog_wait)
 {
@@ -333,12 +334,13 @@ START_TEST(watchdog_wait)
 	uint64_t lost;
 
 	harness_start(&h, 10000, 1);
-	site(&ctx, &h, "fencing = on",
+	site(&ctx, &h, "fencing = on\nwitness = qdevice",
 	     "[watchdog]\ndevice = /dev/null\ntimeout = 2s\ninterval = 500ms\n");
 	ck_assert(ctx.fencing.wd_open);
 	lost = rv_now_ms() - 3500; /* lost 3.5 s ago: 0.5 s left of 4 s */
 	ctx.peer_lost_ms = lost;
 	ctx.started_ms = lost - 10000; /* a node counts from its own start too */
+	ctx.quorate_since_ms = ctx.started_ms;
 	rv_fencing_start(&ctx, 0);
 	h.pending = 1;
 	harness_run(&h);
@@ -348,6 +350,87 @@ START_TEST(watchdog_wait)
 	ck_assert_str_eq(ctx.fencing.method, "watchdog");
 	ck_assert_uint_eq(rv_fence_history_count(&ctx.fencing.history), 1);
 	ck_assert_str_eq(rv_fence_history_get(&ctx.fencing.history, 0)->method, "watchdog");
+	done_site(&ctx, &h);
+}
+END_TEST
+
+/* Without a witness the wait proves nothing (two standbys split apart
+ * would both wait and start: the model's hole H3): the operation fails at
+ * once, the node is BLOCKED and says why. */
+START_TEST(watchdog_wait_needs_witness)
+{
+	struct harness h;
+	struct rv_ctx ctx;
+
+	harness_start(&h, 10000, 1);
+	site(&ctx, &h, "fencing = on",
+	     "[watchdog]\ndevice = /dev/null\ntimeout = 2s\ninterval = 500ms\n");
+	ctx.peer_lost_ms = rv_now_ms() - 10000; /* long enough ago */
+	ctx.started_ms = ctx.quorate_since_ms = ctx.peer_lost_ms - 10000;
+	h.pending = 1;
+	rv_fencing_start(&ctx, 0); /* fails from here */
+	if (h.pending > 0)
+		harness_run(&h);
+	ck_assert_int_eq(rec.to, RV_ROLE_BLOCKED);
+	ck_assert_ptr_nonnull(strstr(ctx.fencing.last_error, "needs a witness"));
+	ck_assert_uint_eq(ctx.fencing.fenced_ms, 0);
+	ck_assert_uint_eq(rv_fence_history_count(&ctx.fencing.history), 0);
+	done_site(&ctx, &h);
+}
+END_TEST
+
+/* The wait counts from when this node last became quorate when that is
+ * later than the loss (the model's hole H6: quorum regained as a split
+ * heals, before the membership change shows the peer back). */
+START_TEST(watchdog_wait_counts_from_quorum)
+{
+	struct harness h;
+	struct rv_ctx ctx;
+	uint64_t since;
+
+	harness_start(&h, 10000, 1);
+	site(&ctx, &h, "fencing = on\nwitness = qdevice",
+	     "[watchdog]\ndevice = /dev/null\ntimeout = 2s\ninterval = 500ms\n");
+	ctx.peer_lost_ms = rv_now_ms() - 30000; /* the wait from the loss is long over */
+	ctx.started_ms = ctx.peer_lost_ms - 10000;
+	since = ctx.quorate_since_ms = rv_now_ms() - 500; /* quorate again 0.5 s ago */
+	rv_fencing_start(&ctx, 0);
+	h.pending = 1;
+	harness_run(&h);
+	ck_assert_int_eq(rec.to, RV_ROLE_STANDBY);
+	ck_assert_uint_ge(ctx.fencing.fenced_ms - since, 4000);
+	done_site(&ctx, &h);
+}
+END_TEST
+
+/* Quorum lost during the wait: the operation fails rather than finishing
+ * on time it did not hold the vote for. */
+static void
+lose_quorum(void *data)
+{
+	struct rv_ctx *ctx = data;
+
+	ctx->fsm.site.quorate = 0;
+	ctx->quorate_since_ms = 0;
+}
+
+START_TEST(watchdog_wait_vote_lapses)
+{
+	struct harness h;
+	struct rv_ctx ctx;
+	qb_loop_timer_handle t;
+
+	harness_start(&h, 10000, 1);
+	site(&ctx, &h, "fencing = on\nwitness = qdevice",
+	     "[watchdog]\ndevice = /dev/null\ntimeout = 2s\ninterval = 500ms\n");
+	rv_fencing_start(&ctx, 0);
+	ck_assert_int_eq(qb_loop_timer_add(h.loop, QB_LOOP_HIGH, 500 * QB_TIME_NS_IN_MSEC, &ctx,
+					   lose_quorum, &t), 0);
+	h.pending = 1;
+	harness_run(&h);
+	ck_assert_int_eq(rec.to, RV_ROLE_BLOCKED);
+	ck_assert_uint_eq(ctx.fencing.fenced_ms, 0);
+	ck_assert_ptr_nonnull(strstr(ctx.fencing.last_error, "witness vote"));
 	done_site(&ctx, &h);
 }
 END_TEST
@@ -367,6 +450,9 @@ fencing_suite(void)
 	tcase_add_test(t, operation_delayed);
 	tcase_add_test(t, operation_cancelled);
 	tcase_add_test(t, watchdog_wait);
+	tcase_add_test(t, watchdog_wait_needs_witness);
+	tcase_add_test(t, watchdog_wait_counts_from_quorum);
+	tcase_add_test(t, watchdog_wait_vote_lapses);
 	suite_add_tcase(s, t);
 	return s;
 }
