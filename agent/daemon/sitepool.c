@@ -454,6 +454,11 @@ dns_done(void *data, const struct rv_child_result *res)
 		/* 0 served, 2 absent, 3 partial; others say nothing about it */
 		if (res->status == RV_CHILD_EXITED &&
 		    (res->exit_code == 0 || res->exit_code == 2 || res->exit_code == 3)) {
+			/* the word from the exit status, not from what it printed */
+			snprintf(result, sizeof(result), "%s", res->exit_code == 0 ? "served" :
+				 res->exit_code == 2 ? "absent" : "partial");
+			if (res->exit_code == 0)
+				sp->self_held = 0;
 			if (strcmp(sp->membership, result) != 0)
 				qb_log(res->exit_code == 0 ? LOG_INFO : LOG_WARNING, "pool: this "
 				       "site's records: %s (%s)", result, reason);
