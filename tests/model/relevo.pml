@@ -104,13 +104,6 @@
 			 * that leaves the membership may hold (its last
 			 * messages may never reach us) until fenced or heard */
 #endif
-#ifndef WD_WITNESS
-#define WD_WITNESS 0    /* NOT the implementation: a candidate fix of the
-			 * watchdog hole (README): the watchdog wait counts as
-			 * the peer fenced only with witness = qdevice, as
-			 * DESIGN.md says; without one a failed or missing
-			 * fence method is FENCE_FAILED */
-#endif
 #ifndef LIVENESS
 #define LIVENESS 0      /* add the liveness property (spin -a; pan -a -f) */
 #endif
@@ -177,6 +170,11 @@ byte clk = 2;           /* phases since the last loss: 0, 1 (>= T), 2 (>= 2T) */
 bool wdue[2];           /* was starving its watchdog when T passed */
 bool late[2];           /* relevod started after the last loss: its own
 			 * watchdog deadlines come later than the clock's */
+byte wclk[2];           /* phases (as clk) since the later of the last loss
+			 * and node n's last gain of quorum (quorate_since_ms):
+			 * the base of its watchdog wait; never ahead of clk */
+bool wlapse[2];         /* node n lost quorum during its watchdog wait: the
+			 * wait fails when its timer fires (the base moved) */
 byte faults, rfails, ffails, ops, boots;
 
 #define TOGETHER (alive[0] && alive[1] && coro[0] && coro[1] && net)
@@ -228,7 +226,7 @@ hidden byte w;          /* the node a world step acts on */
 
 /* a loss: the watchdog's clock starts again */
 #if WATCHDOG
-#define EPOCH clk = 0; late[0] = 0; late[1] = 0
+#define EPOCH clk = 0; late[0] = 0; late[1] = 0; wclk[0] = 0; wclk[1] = 0
 #else
 #define EPOCH skip
 #endif
@@ -1090,6 +1088,15 @@ inline fsm_quorum(n, qu)        /* rv_fsm_quorum */
 	if
 	:: quorate[n] != qu ->
 		quorate[n] = qu;
+#if WATCHDOG
+		/* core.c note_quorum: quorate_since_ms restarts on a gain,
+		 * and a loss during the watchdog wait makes it fail */
+		if
+		:: qu -> wclk[n] = 0
+		:: !qu && fz[n] == FZ_WAIT -> wlapse[n] = 1
+		:: else
+		fi;
+#endif
 		pev = (qu -> PEER_CHANGED : QUORUM_LOST)
 	:: else
 	fi
@@ -1175,7 +1182,7 @@ inline fsm_init(n)
 	p_ever[n] = 0; p_fenced[n] = 0; forget_peer_state(n);
 	sync_self[n] = 0; sync_peer[n] = 0;
 	gen[n] = 0; designated[n] = 0; quorate[n] = 0;
-	fz[n] = FZ_IDLE; fretry[n] = 0;
+	fz[n] = FZ_IDLE; fretry[n] = 0; wlapse[n] = 0;
 	ls_role[n] = STARTING; ls_flags[n] = 0; ls_gen[n] = 0; ls_reach[n] = 0
 }
 
@@ -1188,16 +1195,6 @@ inline agent_gone(n)
 	drain(n);
 	fsm_init(n)
 }
-
-/* ------------------------------------------------------------ the watchdog */
-
-/* may_feed() == 0, for a node whose relevod runs; time conditions aside */
-#define STARVES(n) (agent[n] && holds[n] && role[n] != MAINTENANCE && \
-	((role[n] == BLOCKED && !blocked_fence[n]) || \
-	 (!conn[n]) || \
-	 (conn[n] && !p_member[n] && !p_fenced[n] && !(WITNESS && quorate[n]))))
-/* the device is armed and nobody feeds it */
-#define UNFED(n) (wd_armed[n] && alive[n] && !agent[n])
 
 /* ------------------------------------------------------------ the watchdog */
 
@@ -1278,7 +1275,13 @@ end:	do
 					 * what CPG has yet to deliver (ms) */
 #define L_FENCED(n)  (agent[n] && fz[n] == FZ_BUSY && FENCE_AGENT)
 #define L_FFAIL(n)   (agent[n] && fz[n] == FZ_BUSY && (ffails < FFAILS || !FENCE_AGENT))
-#define L_WDWAIT(n)  (agent[n] && fz[n] == FZ_WAIT && clk == 2)
+#define L_WDWAIT(n)  (agent[n] && fz[n] == FZ_WAIT && \
+		      ((clk == 2 && wclk[n] == 2) || wlapse[n]))
+			/* the timer: 2T after the base when it started; if the
+			 * vote lapsed since, at some moment before the new
+			 * base's 2T (the model lets it fire at any moment) */
+#define WD_VOTE(n)   (WITNESS && quorate[n])    /* fencing.c no_witness_vote
+						 * == NULL */
 #define L_RETRY(n)   (agent[n] && fretry[n])
 #define ROOM         (len(q[0]) <= LAG && len(q[1]) <= LAG)
 #define L_ANY(n)     (L_PROBE(n) || L_START(n) || L_STOP(n) || L_MONFAIL(n) || \
@@ -1323,12 +1326,20 @@ end:	do
 			:: else
 			fi;
 			if
-			:: WATCHDOG && (WITNESS || !WD_WITNESS) -> fz[n] = FZ_WAIT
-			:: true ->      /* no method ran: no carrier here */
+			:: WATCHDOG && WD_VOTE(n) ->     /* watchdog_wait */
+				fz[n] = FZ_WAIT; wlapse[n] = 0
+			:: true ->      /* no method ran: no carrier here; or no
+					 * watchdog wait (no device, no vote) */
 				fz[n] = FZ_IDLE; fretry[n] = 1; pev = FENCE_FAILED
 			fi
-		:: L_WDWAIT(n) ->       /* 2T since the peer was lost */
-			fz[n] = FZ_IDLE; pev = FENCE_DONE
+		:: L_WDWAIT(n) ->       /* watchdog_wait_timer */
+			if
+			:: WD_VOTE(n) && !wlapse[n] ->  /* 2T from the base, vote held */
+				fz[n] = FZ_IDLE; pev = FENCE_DONE
+			:: else ->      /* no vote now, or it lapsed meanwhile */
+				fz[n] = FZ_IDLE; wlapse[n] = 0; fretry[n] = 1;
+				pev = FENCE_FAILED
+			fi
 		:: L_RETRY(n) ->
 			fretry[n] = 0; pev = FENCE_RETRY
 		fi;
@@ -1360,6 +1371,8 @@ inline agent_start(n)
 #if WATCHDOG
 	wd_armed[n] = 1;
 	late[n] = 1;
+	wclk[n] = 0;    /* cl_up: quorate_since_ms (and the peer never seen:
+			 * the wait counts from this start anyway) */
 #endif
 	quorate[n] = QTRUE(n);
 	gop[n] = G_PROBE;
@@ -1604,6 +1617,17 @@ end:	/* idle: a site where nothing happens any more */
 		fi;
 		wdue[0] = 0; wdue[1] = 0;
 		clk = 2
+	   }
+	/* a node's own wait clock: T, 2T since it last became quorate (or
+	 * since the loss, whichever is later); it never runs ahead of clk */
+	:: atomic {
+		QUIET && (wclk[0] < clk || wclk[1] < clk) ->
+		if
+		:: wclk[0] < clk -> w = 0
+		:: wclk[1] < clk -> w = 1
+		fi;
+		wclk[w]++;
+		printf("MODEL: world: node %d's watchdog wait clock %d\n", w, wclk[w])
 	   }
 	/* a starving node may be reset at any moment (the device's timeout
 	 * counts from the last feed) */

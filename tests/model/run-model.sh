@@ -42,8 +42,8 @@ crash|-DFAULTS=1 -DF_PART=0 -DF_AGENT=0 -DF_CORO=0|safety|pass|
 relevod|-DFAULTS=1 -DF_PART=0 -DF_CRASH=0 -DF_CORO=0|safety|pass|
 corosync|-DFAULTS=1 -DF_PART=0 -DF_CRASH=0 -DF_AGENT=0|safety|hole|H1
 operator|-DFAULTS=0 -DOPS=2|safety|pass|
-watchdog|-DFAULTS=1 -DWATCHDOG=1 -DFENCE_AGENT=0 $ONLY_PART|safety|hole|H3
-witness|-DFAULTS=1 -DWATCHDOG=1 -DWITNESS=1 -DFENCE_AGENT=0 $ONLY_PART|safety|hole|H6
+watchdog|-DFAULTS=1 -DWATCHDOG=1 -DFENCE_AGENT=0 $ONLY_PART|safety|hole|H1; H3 fixed
+witness|-DFAULTS=1 -DWATCHDOG=1 -DWITNESS=1 -DFENCE_AGENT=0 $ONLY_PART|safety|hole|H1; H6 fixed
 fencing-off|-DFAULTS=1 -DFENCING_OFF=1 $ONLY_PART|safety|violation|
 liveness|-DFAULTS=0 -DRFAILS=0 -DLIVENESS=1|liveness|pass|
 "
