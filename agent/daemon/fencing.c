@@ -93,10 +93,17 @@ peer_gone_since(const struct rv_ctx *ctx)
 
 /* Does this node hold the witness vote over its lost peer? Quorate with
  * the qdevice: the vote of the partition without the peer. NULL if so,
- * else why not. */
+ * else why not. A peer whose node and relevod are both back was not reset
+ * (the model's candidate hole H7: a fence operation still running after
+ * its holder demoted, ended by the wait while the peer ran again): the wait
+ * proves nothing about it. */
 static const char *
 no_witness_vote(const struct rv_ctx *ctx)
 {
+	const struct rv_site_node *p = &ctx->fsm.site.peer;
+
+	if (p->member && p->agent)
+		return "the peer is back (its node and its relevod): it was not reset";
 	if (ctx->cfg->witness != RV_WITNESS_QDEVICE)
 		return "the watchdog wait needs a witness (witness = qdevice): without one, "
 		       "both sides of a split would wait and start the resources";

@@ -435,6 +435,37 @@ START_TEST(watchdog_wait_vote_lapses)
 }
 END_TEST
 
+/* The peer came back (node and relevod) during the wait: it was not reset,
+ * and the wait does not say it was (the model's candidate hole H7). */
+static void
+peer_back(void *data)
+{
+	struct rv_ctx *ctx = data;
+
+	ctx->fsm.site.peer.member = 1;
+	ctx->fsm.site.peer.agent = 1;
+}
+
+START_TEST(watchdog_wait_peer_back)
+{
+	struct harness h;
+	struct rv_ctx ctx;
+	qb_loop_timer_handle t;
+
+	harness_start(&h, 10000, 1);
+	site(&ctx, &h, "fencing = on\nwitness = qdevice",
+	     "[watchdog]\ndevice = /dev/null\ntimeout = 2s\ninterval = 500ms\n");
+	rv_fencing_start(&ctx, 0);
+	ck_assert_int_eq(qb_loop_timer_add(h.loop, QB_LOOP_HIGH, 500 * QB_TIME_NS_IN_MSEC, &ctx,
+					   peer_back, &t), 0);
+	h.pending = 1;
+	harness_run(&h);
+	ck_assert_uint_eq(ctx.fencing.fenced_ms, 0);
+	ck_assert_ptr_nonnull(strstr(ctx.fencing.last_error, "peer is back"));
+	done_site(&ctx, &h);
+}
+END_TEST
+
 static Suite *
 fencing_suite(void)
 {
@@ -453,6 +484,7 @@ fencing_suite(void)
 	tcase_add_test(t, watchdog_wait_needs_witness);
 	tcase_add_test(t, watchdog_wait_counts_from_quorum);
 	tcase_add_test(t, watchdog_wait_vote_lapses);
+	tcase_add_test(t, watchdog_wait_peer_back);
 	suite_add_tcase(s, t);
 	return s;
 }
