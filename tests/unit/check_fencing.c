@@ -323,10 +323,20 @@ END_TEST
 
 /* ------------------------------------------------------------ 3. watchdog */
 
+/* A site whose only method is the watchdog (a 2 s timeout: a wait of 4 s),
+ * with or without the qdevice witness. The device is /dev/null (a character
+ * device that takes the feeding, as the watchdog module allows): the wait is
+ * what these tests are about. */
+static void
+watchdog_site(struct rv_ctx *ctx, struct harness *h, int witness)
+{
+	site(ctx, h, witness ? "fencing = on\nwitness = qdevice" : "fencing = on",
+	     "[watchdog]\ndevice = /dev/null\ntimeout = 2s\ninterval = 500ms\n");
+	ck_assert(ctx->fencing.wd_open);
+}
+
 /* No agent for the peer, a watchdog and the witness configured: done once
- * twice the watchdog timeout has passed since the peer was lost, not before.
- * The device is /dev/null (a character device that takes the feeding, as the
- * watchdog module allows): the wait is what is tested here. */
+ * twice the watchdog timeout has passed since the peer was lost, not before. */
 START_TEST(watchdog_wait)
 {
 	struct harness h;
@@ -334,9 +344,7 @@ START_TEST(watchdog_wait)
 	uint64_t lost;
 
 	harness_start(&h, 10000, 1);
-	site(&ctx, &h, "fencing = on\nwitness = qdevice",
-	     "[watchdog]\ndevice = /dev/null\ntimeout = 2s\ninterval = 500ms\n");
-	ck_assert(ctx.fencing.wd_open);
+	watchdog_site(&ctx, &h, 1);
 	lost = rv_now_ms() - 3500; /* lost 3.5 s ago: 0.5 s left of 4 s */
 	ctx.peer_lost_ms = lost;
 	ctx.started_ms = lost - 10000; /* a node counts from its own start too */
@@ -363,8 +371,7 @@ START_TEST(watchdog_wait_needs_witness)
 	struct rv_ctx ctx;
 
 	harness_start(&h, 10000, 1);
-	site(&ctx, &h, "fencing = on",
-	     "[watchdog]\ndevice = /dev/null\ntimeout = 2s\ninterval = 500ms\n");
+	watchdog_site(&ctx, &h, 0);
 	ctx.peer_lost_ms = rv_now_ms() - 10000; /* long enough ago */
 	ctx.started_ms = ctx.quorate_since_ms = ctx.peer_lost_ms - 10000;
 	h.pending = 1;
@@ -389,8 +396,7 @@ START_TEST(watchdog_wait_counts_from_quorum)
 	uint64_t since;
 
 	harness_start(&h, 10000, 1);
-	site(&ctx, &h, "fencing = on\nwitness = qdevice",
-	     "[watchdog]\ndevice = /dev/null\ntimeout = 2s\ninterval = 500ms\n");
+	watchdog_site(&ctx, &h, 1);
 	ctx.peer_lost_ms = rv_now_ms() - 30000; /* the wait from the loss is long over */
 	ctx.started_ms = ctx.peer_lost_ms - 10000;
 	since = ctx.quorate_since_ms = rv_now_ms() - 500; /* quorate again 0.5 s ago */
@@ -421,8 +427,7 @@ START_TEST(watchdog_wait_vote_lapses)
 	qb_loop_timer_handle t;
 
 	harness_start(&h, 10000, 1);
-	site(&ctx, &h, "fencing = on\nwitness = qdevice",
-	     "[watchdog]\ndevice = /dev/null\ntimeout = 2s\ninterval = 500ms\n");
+	watchdog_site(&ctx, &h, 1);
 	rv_fencing_start(&ctx, 0);
 	ck_assert_int_eq(qb_loop_timer_add(h.loop, QB_LOOP_HIGH, 500 * QB_TIME_NS_IN_MSEC, &ctx,
 					   lose_quorum, &t), 0);
@@ -453,8 +458,7 @@ START_TEST(watchdog_wait_peer_back)
 	qb_loop_timer_handle t;
 
 	harness_start(&h, 10000, 1);
-	site(&ctx, &h, "fencing = on\nwitness = qdevice",
-	     "[watchdog]\ndevice = /dev/null\ntimeout = 2s\ninterval = 500ms\n");
+	watchdog_site(&ctx, &h, 1);
 	rv_fencing_start(&ctx, 0);
 	ck_assert_int_eq(qb_loop_timer_add(h.loop, QB_LOOP_HIGH, 500 * QB_TIME_NS_IN_MSEC, &ctx,
 					   peer_back, &t), 0);
