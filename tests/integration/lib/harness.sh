@@ -270,6 +270,8 @@ h_down() {
 			mkdir -p "$H_KEEP_LOGS/$name/$k"
 			cp -a "$st/$k/var-log/." "$H_KEEP_LOGS/$name/$k/" 2> /dev/null || true
 		done
+		# and the observer's samples (site.sh), if it ran
+		[ ! -f "$st/vip-samples" ] || cp "$st/vip-samples" "$H_KEEP_LOGS/$name/"
 	fi
 	if [ -f "$st/namespaces" ]; then
 		# reverse order: nodes before the switch

@@ -281,36 +281,38 @@ t_banner_is() { [ "$(site_banner "$1")" = "$2" ]; }
 
 # ---------------------------------------------------------------- observer
 
-# site_observe_start NAME: sample every 100 ms (at most SITE_OBSERVE_MAX
-# samples, default 3000: about 300 s) which
-# nodes have the floating IP configured, into $(site_samples NAME), one line
-# "MS NODE..." per sample, read from outside the nodes. site_observe_stop
-# ends it; site_dual_samples counts the samples with two holders.
+# site_observe_start NAME: tests/unit/site-observer samples, every 100 ms
+# from outside the nodes (at most SITE_OBSERVE_MAX samples, default 3000:
+# about 300 s), which nodes have the floating IP configured, answer ARP for
+# it (asked from the client), have the spool mounted on /var/spool/relevo
+# and run Postfix's master; one line per sample into $(site_samples NAME):
+#   MS ip=NODES arp=NODES spool=NODES mta=NODES
+# (NODES comma-separated, "-" for none). site_observe_stop ends it.
 site_samples() { echo "$(h_state "$1")/vip-samples"; }
 site_observe_start() {
-	local name=$1
-	touch "$(h_state "$name")/observe"
-	site__observe "$name" &
-	SITE_OBSERVER=$!
-}
-site__observe() {
-	local name=$1 k out vip flag samples
-	vip=$(site_vip "$name")
-	flag=$(h_state "$name")/observe
-	samples=$(site_samples "$name")
-	for _ in $(seq 1 "${SITE_OBSERVE_MAX:-3000}"); do
-		[ -e "$flag" ] || return 0
-		out=""
-		for k in $(h_nodes "$name"); do
-			ip -n "$(h_node_ns "$name" "$k")" -4 -o addr show dev eth0 2> /dev/null |
-				grep -q " $vip/" && out="$out $k"
-		done
-		echo "$(h_now_ms)$out" >> "$samples"
-		sleep 0.1
+	local name=$1 k nodes=()
+	for k in $(h_nodes "$name"); do
+		nodes+=("$k=$(h_node_ns "$name" "$k"):$(h_state "$name")/$k/init.pid")
 	done
+	touch "$(h_state "$name")/observe"
+	"$RELEVO_BUILDDIR/tests/unit/site-observer" -a "$(site_vip "$name")" \
+		-c "$(h_node_ns "$name" client)" -f "$(h_state "$name")/observe" \
+		-o "$(site_samples "$name")" -n "${SITE_OBSERVE_MAX:-3000}" "${nodes[@]}" &
+	SITE_OBSERVER=$!
 }
 site_observe_stop() {
 	rm -f "$(h_state "$1")/observe"
-	wait "$SITE_OBSERVER" || true
+	wait "$SITE_OBSERVER" || t_fail "the observer failed (exit $?)"
 }
-site_dual_samples() { awk 'NF > 2' "$(site_samples "$1")" | wc -l; }
+# site_dual_samples NAME [T0]: the samples (since T0, ms) in which two nodes
+# were ACTIVE at once: the floating IP configured on two, answering ARP from
+# two, or the spool mounted on two.
+site_dual_samples() {
+	awk -v t0="${2:-0}" '$1 >= t0 && ($2 ~ /,/ || $3 ~ /,/ || $4 ~ /,/) { n++ } END { print n + 0 }' \
+		"$(site_samples "$1")"
+}
+# site_sample_gap NAME [T0]: the longest time (ms) between two samples since T0.
+site_sample_gap() {
+	awk -v t0="${2:-0}" '$1 >= t0 { if (p && $1 - p > g) g = $1 - p; p = $1 } END { print g + 0 }' \
+		"$(site_samples "$1")"
+}
