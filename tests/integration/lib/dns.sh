@@ -105,23 +105,7 @@ dns_answers() {
 }
 
 # dns_attach NAME CLUSTER: prints the server's address on CLUSTER's switch.
-dns_attach() {
-	local name=$1 cluster=$2 s port ifname
-	s=$(h_subnet "$cluster")
-	port=dns-$name
-	port=${port:0:15}
-	ifname=eth-$cluster
-	ifname=${ifname:0:15}
-	h_pid_alive "$(h_state "$name")/client/init.pid" || { h_die "no DNS host $name"; return 1; }
-	# the port lives in the cluster's switch: h_down of either side ends it
-	ip -n "$cluster-sw" link add "$port" type veth peer name "$ifname" netns "$name-client" || return 1
-	ip -n "$cluster-sw" link set "$port" master br0
-	ip -n "$cluster-sw" link set "$port" up
-	ip -n "$name-client" link set "$ifname" up
-	ip -n "$name-client" addr add "10.99.$s.53/24" dev "$ifname"
-	ip -n "$name-client" addr add "fd99:0:0:$s::53/64" dev "$ifname" nodad
-	echo "10.99.$s.53"
-}
+dns_attach() { h_attach "$1" "$2" 53; }
 
 dns_key_file() { printf '%s/named/%s.key' "$(h_state "$1")" "$2"; }
 

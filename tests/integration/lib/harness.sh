@@ -100,8 +100,10 @@ h_nodeid() { echo "${2#n}"; }
 # --qdevice: the third vote comes from corosync-qnetd on the client (started
 # by h_qnetd_start) through corosync-qdevice on each node (h_qdevice_start),
 # model net, algorithm ffsplit, no TLS (a private test network); no two_node.
+# --qnetd ADDR: the same, from a corosync-qnetd at ADDR (another cluster's
+# node: a witness at another site), with TLS (see h_qdevice_enroll).
 h_up() {
-	local name=$1 nodes=2 subnet=0 token=1000 qdevice=0 st k
+	local name=$1 nodes=2 subnet=0 token=1000 qdevice=0 qnetd="" st k
 	shift
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -109,6 +111,7 @@ h_up() {
 		--subnet) subnet=$2; shift 2 ;;
 		--token) token=$2; shift 2 ;;
 		--qdevice) qdevice=1; shift ;;
+		--qnetd) qdevice=1; qnetd=$2; shift 2 ;;
 		*) h_die "h_up: unknown option $1"; return 1 ;;
 		esac
 	done
@@ -124,6 +127,7 @@ h_up() {
 	echo "$subnet" > "$st/subnet"
 	echo "$token" > "$st/token"
 	echo "$qdevice" > "$st/qdevice"
+	[ -z "$qnetd" ] || echo "$qnetd" > "$st/qnetd"
 	: > "$st/namespaces"
 	: > "$st/nodes"
 	for k in $(seq 1 "$nodes"); do echo "n$k" >> "$st/nodes"; done
@@ -186,6 +190,23 @@ h_addr_up() {
 	ip -n "$ns" link set eth0 up
 	ip -n "$ns" addr replace "$(h_addr4 "$name" "$k")/24" dev eth0
 	ip -n "$ns" addr replace "$(h_addr6 "$name" "$k")/64" dev eth0 nodad
+	# the routes h_route recorded (a power-off flushed them with the addresses)
+	if [ -s "$(h_state "$name")/routes" ]; then
+		while read -r dest via; do
+			ip -n "$ns" route replace "$dest" via "$via"
+		done < "$(h_state "$name")/routes"
+	fi
+}
+
+# h_route NAME DEST VIA: every node of NAME routes DEST through VIA (an
+# address on its switch, e.g. a router made with h_attach), now and after
+# each boot or heal.
+h_route() {
+	local name=$1 dest=$2 via=$3 k
+	echo "$dest $via" >> "$(h_state "$name")/routes"
+	for k in $(h_nodes "$name"); do
+		ip -n "$(h_node_ns "$name" "$k")" route replace "$dest" via "$via" || return 1
+	done
 }
 
 # h_boot NAME K: start the node's PID 1 (node-init.sh) with its port up.
@@ -322,6 +343,27 @@ h__exit_down() {
 	exit "$rc"
 }
 
+# h_attach HOST CLUSTER N: wires the client of cluster HOST (made with h_up
+# HOST --nodes 0: a DNS server, a router between sites) to CLUSTER's switch
+# as address .N (and ::N) of CLUSTER's subnet; prints the IPv4 address. The
+# port lives in CLUSTER's switch, so h_down of either side ends it.
+h_attach() {
+	local name=$1 cluster=$2 n=$3 s port ifname
+	s=$(h_subnet "$cluster")
+	port=up-$name
+	port=${port:0:15}
+	ifname=eth-$cluster
+	ifname=${ifname:0:15}
+	h_pid_alive "$(h_state "$name")/client/init.pid" || { h_die "no host $name"; return 1; }
+	ip -n "$cluster-sw" link add "$port" type veth peer name "$ifname" netns "$name-client" || return 1
+	ip -n "$cluster-sw" link set "$port" master br0
+	ip -n "$cluster-sw" link set "$port" up
+	ip -n "$name-client" link set "$ifname" up
+	ip -n "$name-client" addr add "10.99.$s.$n/24" dev "$ifname"
+	ip -n "$name-client" addr add "fd99:0:0:$s::$n/64" dev "$ifname" nodad
+	echo "10.99.$s.$n"
+}
+
 # ---------------------------------------------------------------- inside a node
 
 # h_exec NAME K CMD...: run CMD inside node K (all its namespaces).
@@ -415,9 +457,15 @@ h_corosync_conf() {
 			# with 10 s the cut-off side stays quorate 5-6 s after
 			# corosync saw the split)
 			printf '    device {\n        model: net\n        votes: 1\n        timeout: 4000\n'
-			printf '        net {\n            host: %s\n            algorithm: ffsplit\n' \
-				"$(h_addr4 "$name" client)"
-			printf '            tls: off\n        }\n    }\n'
+			if [ -f "$st/qnetd" ]; then
+				printf '        net {\n            host: %s\n            algorithm: ffsplit\n' \
+					"$(cat "$st/qnetd")"
+				printf '            tls: required\n        }\n    }\n'
+			else
+				printf '        net {\n            host: %s\n            algorithm: ffsplit\n' \
+					"$(h_addr4 "$name" client)"
+				printf '            tls: off\n        }\n    }\n'
+			fi
 		elif [ "$(h_nodes "$name" | wc -l)" -eq 2 ]; then
 			printf '    two_node: 1\n'
 		fi
@@ -441,16 +489,59 @@ h_corosync_start() {
 }
 h_corosync_up() { h_exec "$1" "$2" corosync-cfgtool -s > /dev/null 2>&1; }
 
-# h_qnetd_start NAME: corosync-qnetd on the client node, no TLS, for a
-# cluster made with h_up --qdevice. h_qdevice_start NAME K: corosync-qdevice
-# on node K (after its corosync); it connects to the qnetd and casts the
-# third vote for its partition as qnetd decides (ffsplit).
+# h_qnetd_start NAME [K]: corosync-qnetd on the client node, no TLS, for a
+# cluster made with h_up --qdevice; with K, on node K of NAME with TLS
+# required, as a witness for other clusters (h_up --qnetd, h_qdevice_enroll);
+# its certificate authority is made on first start and kept across boots.
+# h_qdevice_start NAME K: corosync-qdevice on node K (after its corosync); it
+# connects to the qnetd and casts the third vote for its partition as qnetd
+# decides (ffsplit).
 h_qnetd_start() {
-	local name=$1
-	h_exec "$name" client mkdir -p /run/corosync-qnetd /etc/corosync/qnetd
-	h_start "$name" client qnetd corosync-qnetd -f -s off -l "$(h_addr4 "$name" client)"
-	h_wait 10 0.05 h_exec "$name" client corosync-qnetd-tool -s > /dev/null 2>&1 ||
-		{ h_die "corosync-qnetd did not come up on the client"; return 1; }
+	local name=$1 k=${2:-client} tls=off
+	h_exec "$name" "$k" mkdir -p /run/corosync-qnetd /etc/corosync/qnetd
+	if [ "$k" != client ]; then
+		tls=req
+		[ -e "$(h_state "$name")/$k/etc-corosync/qnetd/nssdb/qnetd-cacert.crt" ] ||
+			h_exec "$name" "$k" corosync-qnetd-certutil -i > /dev/null ||
+			{ h_die "$k: corosync-qnetd-certutil -i failed"; return 1; }
+	fi
+	h_start "$name" "$k" qnetd corosync-qnetd -f -s "$tls" -l "$(h_addr4 "$name" "$k")"
+	h_wait 10 0.05 h_exec "$name" "$k" corosync-qnetd-tool -s > /dev/null 2>&1 ||
+		{ h_die "corosync-qnetd did not come up on $name $k"; return 1; }
+}
+
+# h_qdevice_enroll NAME WNAME WK: the TLS enrolment of cluster NAME's nodes
+# with the qnetd on node WK of cluster WNAME, as an operator does it
+# (corosync-qdevice-net-certutil(8)): every node takes the qnetd's CA
+# certificate, the first node makes the cluster's certificate request, the
+# qnetd signs it for cluster NAME, and the resulting PKCS#12 goes to every node.
+h_qdevice_enroll() {
+	local name=$1 wname=$2 wk=$3 st wst k first
+	st=$(h_state "$name")
+	wst=$(h_state "$wname")/$wk/etc-corosync
+	first=$(h_nodes "$name" | head -n 1)
+	for k in $(h_nodes "$name"); do
+		cp "$wst/qnetd/nssdb/qnetd-cacert.crt" "$st/$k/etc-corosync/" || return 1
+		h_exec "$name" "$k" corosync-qdevice-net-certutil -i -c /etc/corosync/qnetd-cacert.crt \
+			> /dev/null || { h_die "$k: qdevice certificate database"; return 1; }
+	done
+	h_exec "$name" "$first" corosync-qdevice-net-certutil -r -n "$name" > /dev/null ||
+		{ h_die "$first: qdevice certificate request"; return 1; }
+	cp "$st/$first/etc-corosync/qdevice/net/nssdb/qdevice-net-node.crq" "$wst/" || return 1
+	h_exec "$wname" "$wk" corosync-qnetd-certutil -s -n "$name" \
+		-c /etc/corosync/qdevice-net-node.crq > /dev/null ||
+		{ h_die "$wname $wk: qnetd did not sign $name's request"; return 1; }
+	cp "$wst/qnetd/nssdb/cluster-$name.crt" "$st/$first/etc-corosync/" || return 1
+	h_exec "$name" "$first" corosync-qdevice-net-certutil -M -c "/etc/corosync/cluster-$name.crt" \
+		> /dev/null || { h_die "$first: qdevice certificate import"; return 1; }
+	for k in $(h_nodes "$name"); do
+		[ "$k" = "$first" ] && continue
+		cp "$st/$first/etc-corosync/qdevice/net/nssdb/qdevice-net-node.p12" \
+			"$st/$k/etc-corosync/" || return 1
+		h_exec "$name" "$k" corosync-qdevice-net-certutil -m \
+			-c /etc/corosync/qdevice-net-node.p12 > /dev/null ||
+			{ h_die "$k: qdevice PKCS#12 import"; return 1; }
+	done
 }
 h_qdevice_start() {
 	local name=$1 k=$2

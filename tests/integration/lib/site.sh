@@ -215,6 +215,47 @@ site_start() {
 	h_start "$name" "$k" relevod "$RELEVOD" -f -c "$(site_conf_path "$name")"
 }
 
+# site_conf_watchdog NAME SECONDS: site_conf with fencing by the watchdog
+# (the stand-in's device, SECONDS timeout) and the qdevice witness.
+site_conf_watchdog() {
+	local name=$1 t=$2
+	site_conf "$name" "$(printf 'fencing = on\nagent-lost-grace = 3s\nwitness = qdevice')"
+	cat >> "$(site_conf_path "$name")" <<-EOF
+
+	[watchdog]
+	device = /run/relevo-watchdog
+	timeout = ${t}s
+	interval = 1s
+	EOF
+}
+
+site_node_alive() { h_pid_alive "$(h_state "$1")/$2/init.pid"; }
+
+# site_node_up NAME K MODE [WD_SECONDS]: everything node K runs, from boot
+# (booted if it is off); what already runs is left alone. MODE agent: corosync,
+# the SMTP sink, relevod; watchdog: also corosync-qdevice and the watchdog
+# stand-in (WD_SECONDS, default 5).
+site_node_up() {
+	local name=$1 k=$2 mode=$3 wd=${4:-5}
+	if ! site_node_alive "$name" "$k"; then
+		# a stand-in still watching the node's last life would power
+		# the new one off
+		[ "$mode" != watchdog ] || ! h_watchdog_running "$name" "$k" ||
+			h_watchdog_stop "$name" "$k"
+		h_boot "$name" "$k"
+	fi
+	h_daemon_running "$name" "$k" corosync || h_corosync_start "$name" "$k"
+	if [ "$mode" = watchdog ]; then
+		h_daemon_running "$name" "$k" qdevice || h_qdevice_start "$name" "$k"
+		h_watchdog_running "$name" "$k" ||
+			h_watchdog_start "$name" "$k" "$wd" /run/relevo-watchdog
+	fi
+	h_daemon_running "$name" "$k" smtp ||
+		h_start "$name" "$k" smtp smtp-sink -u nobody -h "$k" "0.0.0.0:$SITE_PORT" 64
+	h_daemon_running "$name" "$k" relevod ||
+		h_start "$name" "$k" relevod "$RELEVOD" -f -c "$(site_conf_path "$name")"
+}
+
 # Give node K a "relevo" group with user nobody in it, as the package will
 # create it: a copy of /etc/group bind-mounted in the node's own mount
 # namespace only (the host's /etc/group is never touched). Before relevod
@@ -298,11 +339,11 @@ site_observe_start() {
 	"$RELEVO_BUILDDIR/tests/unit/site-observer" -a "$(site_vip "$name")" \
 		-c "$(h_node_ns "$name" client)" -f "$(h_state "$name")/observe" \
 		-o "$(site_samples "$name")" -n "${SITE_OBSERVE_MAX:-3000}" "${nodes[@]}" &
-	SITE_OBSERVER=$!
+	echo $! > "$(h_state "$name")/observer.pid"
 }
 site_observe_stop() {
 	rm -f "$(h_state "$1")/observe"
-	wait "$SITE_OBSERVER" || t_fail "the observer failed (exit $?)"
+	wait "$(cat "$(h_state "$1")/observer.pid")" || t_fail "the observer failed (exit $?)"
 }
 # site_dual_samples NAME [T0]: the samples (since T0, ms) in which two nodes
 # were ACTIVE at once: the floating IP configured on two, answering ARP from
