@@ -718,8 +718,15 @@ rv_fsm_event(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 		fsm->local.standby_req = ev == RV_EV_STANDBY_ON;
 	if (ev == RV_EV_MAINT_ON || ev == RV_EV_MAINT_OFF)
 		fsm->local.maintenance = ev == RV_EV_MAINT_ON;
-	if (ev == RV_EV_CLUSTER_DOWN)
+	if (ev == RV_EV_CLUSTER_DOWN) {
 		fsm->local.claim_pending = 0;
+		/* the peer's word from before the gap is history: without
+		 * this, a node whose corosync came back claimed on the
+		 * STANDBY its peer had been, while the peer had taken the
+		 * site (matrix.test, watchdog, corosync: both held 2 s) */
+		fsm->local.grace_over = 0;
+		rv_site_stream_lost(&fsm->site);
+	}
 	if (ev == RV_EV_GRACE_OVER)
 		fsm->local.grace_over = 1;
 

@@ -164,6 +164,18 @@ rv_site_peer_fenced(struct rv_site *site)
 	site->peer.have_state = 0;
 }
 
+void
+rv_site_stream_lost(struct rv_site *site)
+{
+	/* the peer's node stays a member until the new ring says otherwise
+	 * (a gap is no proof it went); its holds is kept: its next STATE
+	 * may add holding, and a STATE that is not stale takes it away */
+	site->peer.agent = 0;
+	site->peer.have_state = 0;
+	site->peer.told = 0;
+	site->designated = 0;
+}
+
 static int
 peer_probed(const struct rv_site *site)
 {

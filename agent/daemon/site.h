@@ -93,6 +93,12 @@ void rv_site_peer_agent(struct rv_site *site, int agent);
  * node joins the membership again. */
 void rv_site_peer_fenced(struct rv_site *site);
 
+/* The local node lost its connection to corosync: the stream has a gap, so
+ * what the peer's relevod said before it is history (it may have taken the
+ * site meanwhile). Until its relevod is seen in the group again and says
+ * what it holds, it counts as a relevod gone that never said. */
+void rv_site_stream_lost(struct rv_site *site);
+
 /* Our own holding changed locally (after the resource layer says so); it is
  * announced by the next STATE, which is what the stream goes by. */
 

@@ -1651,6 +1651,54 @@ START_TEST(stream_agent_gone_before_it_said)
 }
 END_TEST
 
+/* The holder loses its own corosync; its relevod runs on. It demotes on
+ * the quorum loss; the survivor fences it (the watchdog wait confirms,
+ * though the node lives on) and takes the site. When corosync is back on
+ * the old holder, the peer it knew (STANDBY, holding nothing) is history:
+ * it must wait for what the peer's relevod says in the new stream (that it
+ * holds), not claim on the old word. Found by matrix.test (watchdog,
+ * corosync fault): both nodes held the floating IP for 2 s. */
+START_TEST(stream_own_corosync_lost_then_back)
+{
+	struct rv_config *cfg = load(CONFIG("fsm_fence.conf"));
+	struct bus *b = site_start(cfg, 0, 0);
+	struct node *n1 = &b->node[0], *n2 = &b->node[1];
+	unsigned claims;
+
+	expect_active(b, 0);
+	/* n1's corosync dies: nothing crosses between the two any more */
+	b->split = 1;
+	rv_fsm_quorum(&n1->fsm, 0);
+	rv_fsm_event(&n1->fsm, RV_EV_CLUSTER_DOWN, "test: lost the connection to corosync");
+	rv_fsm_peer_member(&n2->fsm, 0);
+	bus_run(b);
+	ck_assert_int_eq(n1->fsm.role, RV_ROLE_STANDBY);
+	ck_assert_uint_eq(n1->stops, 1);
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_FENCING);
+	rv_fsm_event(&n2->fsm, RV_EV_FENCE_DONE, "test: the watchdog wait is over");
+	bus_run(b);
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_ACTIVE);
+
+	/* corosync is back on n1: the ring, quorum, n1's own join, then the
+	 * group's other member; n2 sees n1's node and relevod come back */
+	claims = n1->sent[RV_MSG_CLAIM];
+	b->split = 0;
+	rv_fsm_peer_member(&n2->fsm, 1);
+	rv_fsm_peer_member(&n1->fsm, 1);
+	rv_fsm_quorum(&n1->fsm, 1);
+	rv_fsm_event(&n1->fsm, RV_EV_CLUSTER_UP, "test: reconnected to corosync");
+	ck_assert_uint_eq(n1->sent[RV_MSG_CLAIM], claims);
+	rv_fsm_peer_agent(&n1->fsm, 1);
+	rv_fsm_peer_agent(&n2->fsm, 1);
+	bus_run(b);
+	bus_tick(b);
+	ck_assert_uint_eq(n1->sent[RV_MSG_CLAIM], claims);
+	ck_assert_uint_eq(n1->starts, 1);
+	expect_active(b, 1);
+	bus_free(b, cfg);
+}
+END_TEST
+
 /* ------------------------------------------------------------ 3. should_claim */
 
 static void
@@ -1859,6 +1907,7 @@ fsm_suite(void)
 	tcase_add_test(stream, stream_claim_granted_in_maintenance);
 	tcase_add_test(stream, stream_claim_denied_while_probing);
 	tcase_add_test(stream, stream_agent_gone_before_it_said);
+	tcase_add_test(stream, stream_own_corosync_lost_then_back);
 	suite_add_tcase(s, stream);
 
 	tcase_add_test(site, should_claim_reasons);
