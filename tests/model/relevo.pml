@@ -449,6 +449,12 @@ inline forget_peer_state(n)
 	p_have_state[n] = 0; p_role[n] = STARTING; p_flags[n] = 0
 }
 
+inline site_stream_lost(n)      /* rv_site_stream_lost (on CLUSTER_DOWN) */
+{
+	p_agent[n] = 0; p_ever[n] = 0; designated[n] = 0;
+	forget_peer_state(n)
+}
+
 inline site_peer_fenced(n)      /* rv_site_peer_fenced */
 {
 	p_fenced[n] = 1; p_holds[n] = 0; p_agent[n] = 0;
@@ -1127,7 +1133,9 @@ inline fsm_event(n)
 		:: pev == STANDBY_OFF -> standby_req[n] = 0
 		:: pev == MAINT_ON -> maint[n] = 1
 		:: pev == MAINT_OFF -> maint[n] = 0
-		:: pev == CLUSTER_DOWN -> claim_pending[n] = 0
+		:: pev == CLUSTER_DOWN ->
+			claim_pending[n] = 0; grace_over[n] = 0;
+			site_stream_lost(n)
 		:: pev == GRACE_OVER -> grace_over[n] = 1
 		:: else
 		fi;
