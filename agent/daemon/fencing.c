@@ -449,6 +449,12 @@ rv_fencing_cancel(struct rv_ctx *ctx)
 	}
 	if (f->n_reqs > 0)
 		return; /* an outside caller still waits for this operation */
+	/* the incident is over (the peer is back, or the role machine stopped
+	 * for its own reason): the next one starts at the first backoff, not
+	 * at the one this one had grown to (seen in matrix.test: five "the
+	 * peer is back" failures over earlier rounds made a real fence wait
+	 * 32 s before its retry) */
+	f->failures = 0;
 	if (f->delayed || f->watchdog_wait) {
 		qb_loop_timer_del(ctx->loop, f->delay_timer);
 		f->delayed = f->watchdog_wait = 0;

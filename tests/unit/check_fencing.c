@@ -243,7 +243,7 @@ START_TEST(operation_methods_in_order)
 END_TEST
 
 /* Every method fails: FENCE_FAILED (BLOCKED), a retry is planned after 2 s,
- * and the next failure doubles it. */
+ * and the next failure doubles it; a cancel (no longer needed) resets it. */
 START_TEST(operation_failure_backs_off)
 {
 	struct harness h;
@@ -274,6 +274,19 @@ START_TEST(operation_failure_backs_off)
 	now = rv_now_ms();
 	ck_assert_uint_gt(ctx.fencing.retry_at_ms, now + 3000);
 	ck_assert_uint_le(ctx.fencing.retry_at_ms, now + 4000);
+
+	/* fencing no longer needed (the peer came back): the next incident
+	 * starts again at the first backoff */
+	rv_fencing_cancel(&ctx);
+	ck_assert_uint_eq(ctx.fencing.failures, 0);
+	ck_assert_uint_eq(ctx.fencing.retry_at_ms, 0);
+	ctx.fsm.role = RV_ROLE_FENCING;
+	rv_fencing_start(&ctx, 0);
+	h.pending = 1;
+	harness_run(&h);
+	ck_assert_uint_eq(ctx.fencing.failures, 1);
+	now = rv_now_ms();
+	ck_assert_uint_le(ctx.fencing.retry_at_ms, now + 2000);
 	done_site(&ctx, &h);
 }
 END_TEST
