@@ -59,6 +59,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
 enum { EXIT_STOPPED = 0, EXIT_FAIL = 1, EXIT_USAGE = 64 };
 
 #define MAX_NODES 8
@@ -124,14 +126,11 @@ fail(const char *what)
 static long
 number(const char *s, long min, long max)
 {
-	char *end;
-	long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > max)
+	if (rv_parse_uint(s, (uint64_t)max, &v) < 0 || v < (uint64_t)min)
 		usage();
-	return v;
+	return (long)v;
 }
 
 static long long
