@@ -256,6 +256,26 @@ site_node_up() {
 		h_start "$name" "$k" relevod "$RELEVOD" -f -c "$(site_conf_path "$name")"
 }
 
+# The role node K of NAME says, if the node is up (empty when it is off).
+site_node_role() { if site_node_alive "$1" "$2"; then site_role "$1" "$2"; fi; }
+# The nodes of NAME that say ACTIVE, space separated.
+site_actives() {
+	local k out=""
+	for k in $(h_nodes "$1"); do [ "$(site_node_role "$1" "$k")" != active ] || out="$out $k"; done
+	echo "${out# }"
+}
+# Exactly one node of NAME is ACTIVE, and the floating IP answers from it.
+site_one_active() {
+	local a
+	a=$(site_actives "$1")
+	[ -n "$a" ] && [ "${a#* }" = "$a" ] && [ "$(site_banner "$1")" = "$a" ]
+}
+# One ACTIVE as site_one_active says, and a STANDBY.
+site_settled() {
+	site_one_active "$1" &&
+		{ [ "$(site_node_role "$1" n1)" = standby ] || [ "$(site_node_role "$1" n2)" = standby ]; }
+}
+
 # Give node K a "relevo" group with user nobody in it, as the package will
 # create it: a copy of /etc/group bind-mounted in the node's own mount
 # namespace only (the host's /etc/group is never touched). Before relevod
