@@ -32,15 +32,18 @@
 #define STATE_FLAGS 3
 #define STATE_ACTIVE 4
 #define STATE_ROLE_MS 8
-#define STATE_DIGEST 12
+#define STATE_CLAIM 12
+#define STATE_DIGEST 20
 #define STATE_BODY_LEN (STATE_DIGEST + RV_DIGEST_LEN)
 
-/* CLAIM, RELEASE and SWITCHOVER carry one u32. */
+/* CLAIM, RELEASE and SWITCHOVER carry one u32; CLAIM adds its nonce. */
 #define TARGET_BODY_LEN 4
+#define CLAIM_NONCE 4
+#define CLAIM_BODY_LEN 12
 
 _Static_assert(HDR_GENERATION + 8 == RV_WIRE_HEADER_LEN,
 	       "header layout disagrees with RV_WIRE_HEADER_LEN");
-_Static_assert(STATE_BODY_LEN == 44, "STATE body is 44 bytes on the wire");
+_Static_assert(STATE_BODY_LEN == 52, "STATE body is 52 bytes on the wire");
 _Static_assert(RV_WIRE_HEADER_LEN + STATE_BODY_LEN == RV_WIRE_MAX_LEN,
 	       "STATE is the longest message");
 
@@ -49,7 +52,7 @@ static const struct {
 	size_t body_len;
 } msg_types[] = {
 	[RV_MSG_STATE] = { "state", STATE_BODY_LEN },
-	[RV_MSG_CLAIM] = { "claim", TARGET_BODY_LEN },
+	[RV_MSG_CLAIM] = { "claim", CLAIM_BODY_LEN },
 	[RV_MSG_RELEASE] = { "release", TARGET_BODY_LEN },
 	[RV_MSG_SWITCHOVER] = { "switchover", TARGET_BODY_LEN },
 };
@@ -144,9 +147,12 @@ rv_wire_encode(const struct rv_msg *m, unsigned char *buf, size_t len)
 		b[STATE_FLAGS] = m->u.state.flags;
 		put_be32(b + STATE_ACTIVE, m->u.state.active);
 		put_be32(b + STATE_ROLE_MS, m->u.state.role_ms);
+		put_be64(b + STATE_CLAIM, m->u.state.claim);
 		memcpy(b + STATE_DIGEST, m->u.state.digest, RV_DIGEST_LEN);
 	} else {
 		put_be32(b, m->u.target);
+		if (m->type == RV_MSG_CLAIM)
+			put_be64(b + CLAIM_NONCE, m->nonce);
 	}
 	return (ssize_t)(RV_WIRE_HEADER_LEN + blen);
 }
@@ -189,11 +195,14 @@ rv_wire_decode(const unsigned char *buf, size_t len, struct rv_msg *m)
 		d.u.state.flags = b[STATE_FLAGS];
 		d.u.state.active = get_be32(b + STATE_ACTIVE);
 		d.u.state.role_ms = get_be32(b + STATE_ROLE_MS);
+		d.u.state.claim = get_be64(b + STATE_CLAIM);
 		memcpy(d.u.state.digest, b + STATE_DIGEST, RV_DIGEST_LEN);
 		if (!state_in_range(&d.u.state))
 			return -EBADMSG;
 	} else {
 		d.u.target = get_be32(b);
+		if (d.type == RV_MSG_CLAIM)
+			d.nonce = get_be64(b + CLAIM_NONCE);
 	}
 
 	*m = d;

@@ -14,10 +14,13 @@
  *       16    8 generation  site generation: claims granted so far
  *
  * Bodies:
- *   STATE (44 bytes): role u8, disk u8, health u8, flags u8, active u32
+ *   STATE (52 bytes): role u8, disk u8, health u8, flags u8, active u32
  *       (nodeid the sender believes active, 0 = none), role_ms u32 (ms in
- *       the current role, saturating), digest[32] (config digest)
- *   CLAIM (4): target u32     — the sender asks to take the site's resources
+ *       the current role, saturating), claim u64 (the nonce of the receiver's
+ *       last CLAIM the sender delivered, 0 = none; RV_STATE_CLAIM_OK says
+ *       whether the sender's view granted it), digest[32] (config digest)
+ *   CLAIM (12): target u32, nonce u64 — the sender asks to take the site's
+ *                               resources; the nonce names this claim
  *   RELEASE (4): target u32   — the sender stopped everything; target (or 0)
  *                               may claim
  *   SWITCHOVER (4): target u32 — ask the holder to hand the site to target
@@ -36,9 +39,9 @@
 #include "config.h"
 
 #define RV_WIRE_MAGIC 0x52564f31u
-#define RV_WIRE_VERSION 1
+#define RV_WIRE_VERSION 2
 #define RV_WIRE_HEADER_LEN 24
-#define RV_WIRE_MAX_LEN (RV_WIRE_HEADER_LEN + 44)
+#define RV_WIRE_MAX_LEN (RV_WIRE_HEADER_LEN + 52)
 
 enum rv_msg_type {
 	RV_MSG_STATE = 1,
@@ -52,6 +55,12 @@ enum rv_msg_type {
 #define RV_STATE_STANDBY_REQ 0x02 /* operator put this node in standby */
 #define RV_STATE_MAINTENANCE 0x04 /* maintenance mode */
 #define RV_STATE_PROBED      0x08 /* initial probe done: HOLDS is known */
+#define RV_STATE_CLAIM_OK    0x10 /* the sender's view grants the receiver's
+				   * CLAIM named by claim, and still has the
+				   * receiver holding by it */
+#define RV_STATE_WAITING     0x20 /* the sender's CLAIM was granted in its view
+				   * and it waits for the peer's word (or a
+				   * fence) before starting: nothing started */
 
 struct rv_msg_state {
 	uint8_t role;   /* enum rv_role */
@@ -60,6 +69,7 @@ struct rv_msg_state {
 	uint8_t flags;  /* RV_STATE_* */
 	uint32_t active;
 	uint32_t role_ms;
+	uint64_t claim;
 	unsigned char digest[RV_DIGEST_LEN];
 };
 
@@ -71,6 +81,7 @@ struct rv_msg {
 		struct rv_msg_state state;
 		uint32_t target; /* CLAIM, RELEASE, SWITCHOVER */
 	} u;
+	uint64_t nonce;      /* CLAIM only (0 in the others) */
 };
 
 /* Encode m into buf (len bytes). Returns the encoded length, or -EINVAL for

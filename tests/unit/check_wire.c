@@ -20,7 +20,8 @@
 #include "wire.h"
 
 #define STATE_LEN RV_WIRE_MAX_LEN
-#define TARGET_LEN (RV_WIRE_HEADER_LEN + 4)
+#define TARGET_LEN (RV_WIRE_HEADER_LEN + 4)  /* RELEASE, SWITCHOVER */
+#define CLAIM_LEN (RV_WIRE_HEADER_LEN + 12)  /* target and nonce */
 
 /* Offsets into the header, for tests that corrupt one field. */
 #define OFF_VERSION 4
@@ -32,15 +33,21 @@ static const uint8_t target_types[] = {
 	RV_MSG_CLAIM, RV_MSG_RELEASE, RV_MSG_SWITCHOVER,
 };
 
+static size_t
+len_of(uint8_t type)
+{
+	return type == RV_MSG_CLAIM ? CLAIM_LEN : TARGET_LEN;
+}
+
 /* STATE: sender 0x01020304, generation 0x1122334455667788, active, uptodate,
- * ok, HOLDS|PROBED, active node 0x0a0b0c0d, 60000 ms in role,
- * digest 0xa0..0xbf. */
+ * ok, HOLDS|PROBED, active node 0x0a0b0c0d, 60000 ms in role, claim
+ * 0xc0c1c2c3c4c5c6c7, digest 0xa0..0xbf. */
 static const unsigned char golden_state[STATE_LEN] = {
 	0x52, 0x56, 0x4f, 0x31,                         /* magic "RVO1" */
-	0x01,                                           /* version */
+	0x02,                                           /* version */
 	0x01,                                           /* type STATE */
 	0x00, 0x00,                                     /* reserved */
-	0x00, 0x00, 0x00, 0x2c,                         /* length 44 */
+	0x00, 0x00, 0x00, 0x34,                         /* length 52 */
 	0x01, 0x02, 0x03, 0x04,                         /* sender */
 	0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, /* generation */
 	0x03,                                           /* role active */
@@ -49,22 +56,25 @@ static const unsigned char golden_state[STATE_LEN] = {
 	0x09,                                           /* HOLDS|PROBED */
 	0x0a, 0x0b, 0x0c, 0x0d,                         /* active */
 	0x00, 0x00, 0xea, 0x60,                         /* role_ms 60000 */
+	0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, /* claim */
 	0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, /* digest */
 	0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf,
 	0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7,
 	0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf,
 };
 
-/* CLAIM: sender 2, generation 0x0000000100000007, target 0xdeadbeef. */
-static const unsigned char golden_claim[TARGET_LEN] = {
+/* CLAIM: sender 2, generation 0x0000000100000007, target 0xdeadbeef,
+ * nonce 0xfedcba9876543210. */
+static const unsigned char golden_claim[CLAIM_LEN] = {
 	0x52, 0x56, 0x4f, 0x31,                         /* magic "RVO1" */
-	0x01,                                           /* version */
+	0x02,                                           /* version */
 	0x02,                                           /* type CLAIM */
 	0x00, 0x00,                                     /* reserved */
-	0x00, 0x00, 0x00, 0x04,                         /* length 4 */
+	0x00, 0x00, 0x00, 0x0c,                         /* length 12 */
 	0x00, 0x00, 0x00, 0x02,                         /* sender */
 	0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x07, /* generation */
 	0xde, 0xad, 0xbe, 0xef,                         /* target */
+	0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10, /* nonce */
 };
 
 static struct rv_msg
@@ -83,6 +93,7 @@ golden_state_msg(void)
 	m.u.state.flags = RV_STATE_HOLDS | RV_STATE_PROBED;
 	m.u.state.active = 0x0a0b0c0d;
 	m.u.state.role_ms = 60000;
+	m.u.state.claim = 0xc0c1c2c3c4c5c6c7ull;
 	for (i = 0; i < RV_DIGEST_LEN; i++)
 		m.u.state.digest[i] = (unsigned char)(0xa0 + i);
 	return m;
@@ -98,6 +109,7 @@ golden_claim_msg(void)
 	m.sender = 2;
 	m.generation = 0x0000000100000007ull;
 	m.u.target = 0xdeadbeef;
+	m.nonce = 0xfedcba9876543210ull;
 	return m;
 }
 
@@ -109,13 +121,14 @@ msg_eq(const struct rv_msg *a, const struct rv_msg *b)
 	    a->generation != b->generation)
 		return 0;
 	if (a->type != RV_MSG_STATE)
-		return a->u.target == b->u.target;
+		return a->u.target == b->u.target && a->nonce == b->nonce;
 	return a->u.state.role == b->u.state.role &&
 	       a->u.state.disk == b->u.state.disk &&
 	       a->u.state.health == b->u.state.health &&
 	       a->u.state.flags == b->u.state.flags &&
 	       a->u.state.active == b->u.state.active &&
 	       a->u.state.role_ms == b->u.state.role_ms &&
+	       a->u.state.claim == b->u.state.claim &&
 	       memcmp(a->u.state.digest, b->u.state.digest, RV_DIGEST_LEN) == 0;
 }
 
@@ -169,6 +182,7 @@ START_TEST(state_round_trips_every_value)
 		m.u.state.flags = flags[i % 4];
 		m.u.state.active = u32s[(i + 2) % 4];
 		m.u.state.role_ms = u32s[(i + 3) % 4];
+		m.u.state.claim = u64s[(i + 2) % 4];
 		memset(m.u.state.digest, (int)(i * 37), RV_DIGEST_LEN);
 		round_trip(&m, STATE_LEN);
 	}
@@ -184,6 +198,7 @@ START_TEST(state_round_trips_edges)
 	m.generation = UINT64_MAX;
 	m.u.state.active = UINT32_MAX;
 	m.u.state.role_ms = UINT32_MAX;
+	m.u.state.claim = UINT64_MAX;
 	m.u.state.flags = 0xff;
 	memset(m.u.state.digest, 0xff, RV_DIGEST_LEN);
 	round_trip(&m, STATE_LEN);
@@ -192,6 +207,7 @@ START_TEST(state_round_trips_edges)
 	m.generation = 0;
 	m.u.state.active = 0;
 	m.u.state.role_ms = 0;
+	m.u.state.claim = 0;
 	m.u.state.flags = 0;
 	memset(m.u.state.digest, 0, RV_DIGEST_LEN);
 	round_trip(&m, STATE_LEN);
@@ -218,7 +234,9 @@ START_TEST(targets_round_trip_edges)
 		m.sender = u32s[(i + j) % 4];
 		m.generation = u64s[j];
 		m.u.target = u32s[i];
-		round_trip(&m, TARGET_LEN);
+		if (m.type == RV_MSG_CLAIM)
+			m.nonce = u64s[(i + 1) % 4];
+		round_trip(&m, len_of(m.type));
 	}
 }
 END_TEST
@@ -241,12 +259,13 @@ START_TEST(golden_claim_vector)
 	struct rv_msg want = golden_claim_msg(), got;
 	unsigned char buf[RV_WIRE_MAX_LEN];
 
-	ck_assert_int_eq(rv_wire_encode(&want, buf, sizeof(buf)), TARGET_LEN);
-	ck_assert_mem_eq(buf, golden_claim, TARGET_LEN);
+	ck_assert_int_eq(rv_wire_encode(&want, buf, sizeof(buf)), CLAIM_LEN);
+	ck_assert_mem_eq(buf, golden_claim, CLAIM_LEN);
 	memset(&got, 0, sizeof(got));
 	ck_assert_int_eq(rv_wire_decode(golden_claim, sizeof(golden_claim), &got), 0);
 	ck_assert(msg_eq(&got, &want));
 	ck_assert_uint_eq(got.u.target, 0xdeadbeefu);
+	ck_assert(got.nonce == 0xfedcba9876543210ull);
 }
 END_TEST
 
@@ -278,8 +297,8 @@ START_TEST(truncations_refused)
 	every_truncation_refused(golden_claim, sizeof(golden_claim));
 	for (t = 0; t < sizeof(target_types); t++) {
 		m.type = target_types[t];
-		ck_assert_int_eq(rv_wire_encode(&m, buf, sizeof(buf)), TARGET_LEN);
-		every_truncation_refused(buf, TARGET_LEN);
+		ck_assert_int_eq(rv_wire_encode(&m, buf, sizeof(buf)), (ssize_t)len_of(m.type));
+		every_truncation_refused(buf, len_of(m.type));
 	}
 }
 END_TEST
@@ -295,9 +314,9 @@ START_TEST(trailing_byte_refused)
 	refused(buf, STATE_LEN + 1, -EMSGSIZE);
 	for (t = 0; t < sizeof(target_types); t++) {
 		m.type = target_types[t];
-		ck_assert_int_eq(rv_wire_encode(&m, buf, sizeof(buf)), TARGET_LEN);
-		buf[TARGET_LEN] = 0;
-		refused(buf, TARGET_LEN + 1, -EMSGSIZE);
+		ck_assert_int_eq(rv_wire_encode(&m, buf, sizeof(buf)), (ssize_t)len_of(m.type));
+		buf[len_of(m.type)] = 0;
+		refused(buf, len_of(m.type) + 1, -EMSGSIZE);
 	}
 }
 END_TEST
@@ -327,7 +346,7 @@ END_TEST
 
 START_TEST(other_versions_refused)
 {
-	static const unsigned char versions[] = { 0, 2, 255 };
+	static const unsigned char versions[] = { 0, 1, 3, 255 };
 	unsigned char buf[STATE_LEN];
 	size_t i;
 
@@ -335,9 +354,9 @@ START_TEST(other_versions_refused)
 		memcpy(buf, golden_state, STATE_LEN);
 		buf[OFF_VERSION] = versions[i];
 		refused(buf, STATE_LEN, -EPROTONOSUPPORT);
-		memcpy(buf, golden_claim, TARGET_LEN);
+		memcpy(buf, golden_claim, CLAIM_LEN);
 		buf[OFF_VERSION] = versions[i];
-		refused(buf, TARGET_LEN, -EPROTONOSUPPORT);
+		refused(buf, CLAIM_LEN, -EPROTONOSUPPORT);
 	}
 }
 END_TEST
@@ -349,9 +368,9 @@ START_TEST(unknown_types_refused)
 	size_t i;
 
 	for (i = 0; i < sizeof(types); i++) {
-		memcpy(buf, golden_claim, TARGET_LEN);
+		memcpy(buf, golden_claim, CLAIM_LEN);
 		buf[OFF_TYPE] = types[i];
-		refused(buf, TARGET_LEN, -ENOMSG);
+		refused(buf, CLAIM_LEN, -ENOMSG);
 		memcpy(buf, golden_state, STATE_LEN);
 		buf[OFF_TYPE] = types[i];
 		refused(buf, STATE_LEN, -ENOMSG);
@@ -366,12 +385,12 @@ START_TEST(nonzero_reserved_refused)
 	memcpy(buf, golden_state, STATE_LEN);
 	buf[OFF_RESERVED] = 0x01;
 	refused(buf, STATE_LEN, -EBADMSG);
-	memcpy(buf, golden_claim, TARGET_LEN);
+	memcpy(buf, golden_claim, CLAIM_LEN);
 	buf[OFF_RESERVED + 1] = 0x80;
-	refused(buf, TARGET_LEN, -EBADMSG);
+	refused(buf, CLAIM_LEN, -EBADMSG);
 	buf[OFF_RESERVED] = 0xff;
 	buf[OFF_RESERVED + 1] = 0xff;
-	refused(buf, TARGET_LEN, -EBADMSG);
+	refused(buf, CLAIM_LEN, -EBADMSG);
 }
 END_TEST
 
@@ -386,7 +405,7 @@ set_length(unsigned char *buf, uint32_t v)
 
 START_TEST(lying_length_refused)
 {
-	static const uint32_t lies[] = { 0, 3, 5, 43, 45, 0x0100002c, UINT32_MAX };
+	static const uint32_t lies[] = { 0, 3, 4, 5, 11, 13, 51, 53, 0x01000034, UINT32_MAX };
 	unsigned char buf[RV_WIRE_MAX_LEN + 1];
 	size_t i;
 
@@ -394,18 +413,18 @@ START_TEST(lying_length_refused)
 		memcpy(buf, golden_state, STATE_LEN);
 		set_length(buf, lies[i]);
 		refused(buf, STATE_LEN, -EMSGSIZE);
-		memcpy(buf, golden_claim, TARGET_LEN);
+		memcpy(buf, golden_claim, CLAIM_LEN);
 		set_length(buf, lies[i]);
-		refused(buf, TARGET_LEN, -EMSGSIZE);
+		refused(buf, CLAIM_LEN, -EMSGSIZE);
 	}
 
 	/* the field agrees with the buffer but not with the type */
 	memcpy(buf, golden_state, STATE_LEN);
 	buf[OFF_TYPE] = RV_MSG_CLAIM;
 	refused(buf, STATE_LEN, -EMSGSIZE);
-	memcpy(buf, golden_claim, TARGET_LEN);
+	memcpy(buf, golden_claim, CLAIM_LEN);
 	buf[OFF_TYPE] = RV_MSG_STATE;
-	refused(buf, TARGET_LEN, -EMSGSIZE);
+	refused(buf, CLAIM_LEN, -EMSGSIZE);
 
 	/* the field agrees with the type but the buffer is one byte longer */
 	memcpy(buf, golden_state, STATE_LEN);
@@ -448,11 +467,11 @@ START_TEST(checks_in_order)
 	/* magic before version */
 	memcpy(buf, golden_state, STATE_LEN);
 	buf[0] = 0;
-	buf[OFF_VERSION] = 2;
+	buf[OFF_VERSION] = 3;
 	refused(buf, STATE_LEN, -EBADMSG);
 	/* version before reserved, type and length */
 	memcpy(buf, golden_state, STATE_LEN);
-	buf[OFF_VERSION] = 2;
+	buf[OFF_VERSION] = 3;
 	buf[OFF_RESERVED] = 1;
 	buf[OFF_TYPE] = 9;
 	set_length(buf, 1);
@@ -470,7 +489,7 @@ START_TEST(checks_in_order)
 	/* length before the body */
 	memcpy(buf, golden_state, STATE_LEN);
 	buf[RV_WIRE_HEADER_LEN] = 0xff;
-	set_length(buf, 43);
+	set_length(buf, 51);
 	refused(buf, STATE_LEN, -EMSGSIZE);
 }
 END_TEST
@@ -487,7 +506,7 @@ START_TEST(encode_too_small_refused)
 		ck_assert_int_eq(rv_wire_encode(&state, buf, n), -EMSGSIZE);
 		ck_assert_mem_eq(buf, before, sizeof(buf));
 	}
-	for (n = 0; n < TARGET_LEN; n++) {
+	for (n = 0; n < CLAIM_LEN; n++) {
 		memcpy(buf, before, sizeof(buf));
 		ck_assert_int_eq(rv_wire_encode(&claim, buf, n), -EMSGSIZE);
 		ck_assert_mem_eq(buf, before, sizeof(buf));
@@ -572,10 +591,13 @@ random_valid(uint64_t *s, unsigned char *buf)
 		m.u.state.flags = (uint8_t)next_rand(s);
 		m.u.state.active = (uint32_t)next_rand(s);
 		m.u.state.role_ms = (uint32_t)next_rand(s);
+		m.u.state.claim = next_rand(s);
 		for (i = 0; i < RV_DIGEST_LEN; i++)
 			m.u.state.digest[i] = (unsigned char)next_rand(s);
 	} else {
 		m.u.target = (uint32_t)next_rand(s);
+		if (m.type == RV_MSG_CLAIM)
+			m.nonce = next_rand(s);
 	}
 	n = rv_wire_encode(&m, buf, RV_WIRE_MAX_LEN);
 	ck_assert_int_gt(n, 0);
