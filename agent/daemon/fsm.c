@@ -39,6 +39,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include <qb/qblog.h>
 
@@ -97,6 +99,10 @@ send_claim(struct rv_fsm *fsm)
 	m.sender = fsm->site.self.id;
 	m.generation = fsm->site.generation;
 	m.u.target = fsm->site.self.id;
+	/* the nonce names this claim in the peer's answer; never 0 */
+	if (++fsm->last_nonce == 0)
+		fsm->last_nonce = 1;
+	m.nonce = fsm->last_nonce;
 	if (fsm->ops->send(fsm->data, &m) == 0) {
 		fsm->local.claim_pending = 1;
 		qb_log(LOG_INFO, "claiming the site: %s", fsm->why);
@@ -237,6 +243,8 @@ a_fence_retry(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 	return RV_ROLE_FENCING;
 }
 
+static int demote(struct rv_fsm *fsm, uint32_t release_to);
+
 /* PROMOTING or ACTIVE: the holder fences a lost peer at once and keeps
  * serving; it wins the race because the standby delays its own fence. */
 static int
@@ -247,6 +255,67 @@ a_holder_fence(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 	if (!fsm->site.cfg->fencing_off && !p->member && !p->fenced)
 		fsm->ops->fence(fsm->data, 0);
 	return fsm->role;
+}
+
+/* PROMOTING with the start waiting (a_promote): start once the peer cannot
+ * run the resources, give the claim up if the peer refused it or holds the
+ * site, fence when that is what is awaited. Nothing runs yet, so giving up
+ * is a plain demotion (the stop finds nothing, then RELEASE). */
+static int
+promote_check(struct rv_fsm *fsm, int may_fence)
+{
+	const struct rv_site_node *p = &fsm->site.peer;
+	const char *why;
+
+	if (!fsm->start_wait)
+		return fsm->role;
+	if (rv_site_start_refused(&fsm->site, &why)) {
+		fsm->start_wait = 0;
+		snprintf(fsm->cause, sizeof(fsm->cause), "claim given up before the start: %s",
+			 why);
+		return demote(fsm, 0);
+	}
+	if (rv_site_start_confirmed(&fsm->site, &why)) {
+		fsm->start_wait = 0;
+		fsm->why = why;
+		qb_log(LOG_INFO, "starting the resources: %s", why);
+		fsm->ops->group_start(fsm->data);
+		return fsm->role;
+	}
+	/* only on the events that call for it: a fence under way or on its
+	 * backoff must not be started over by every change of the view */
+	if (!may_fence || fsm->site.cfg->fencing_off || p->fenced)
+		return fsm->role;
+	/* a split race: the node that keeps the site in a conflict goes
+	 * first, the other after fence-delay */
+	if (!p->member)
+		fsm->ops->fence(fsm->data, !rv_site_conflict_keep(&fsm->site));
+	else if (!p->agent && !p->told && fsm->local.grace_over)
+		fsm->ops->fence(fsm->data, 0);
+	return fsm->role;
+}
+
+static int
+a_promote_check(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
+{
+	return promote_check(fsm, ev == RV_EV_GRACE_OVER);
+}
+
+/* PROMOTING: fencing confirmed the peer off */
+static int
+a_promote_fenced(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
+{
+	rv_site_peer_fenced(&fsm->site);
+	return promote_check(fsm, 0);
+}
+
+/* PROMOTING: the peer was lost (or a fence is retried) */
+static int
+a_promote_fence(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
+{
+	if (fsm->start_wait)
+		return promote_check(fsm, 1);
+	return a_holder_fence(fsm, ev, cause);
 }
 
 /* STARTING: decide once the probe is done and the peer has spoken (or the
@@ -281,11 +350,22 @@ a_start_decide(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 	return fsm->role;
 }
 
+/* Our CLAIM was granted in our view. Start at once if the peer cannot run
+ * the resources; else wait in PROMOTING for its word (promote_check). */
 static int
 a_promote(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 {
+	const char *why;
+
 	fsm->holds = 1;
-	fsm->ops->group_start(fsm->data);
+	fsm->start_wait = 0;
+	if (rv_site_start_confirmed(&fsm->site, &why)) {
+		fsm->ops->group_start(fsm->data);
+		return RV_ROLE_PROMOTING;
+	}
+	qb_log(LOG_INFO, "claim granted; the start waits: %s", why);
+	fsm->why = why;
+	fsm->start_wait = 1;
 	return RV_ROLE_PROMOTING;
 }
 
@@ -382,10 +462,16 @@ a_demote_any(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 	return demote(fsm, 0);
 }
 
-/* PROMOTING: a reason to demote arrived; act on it once started. */
+/* PROMOTING: a reason to demote arrived; act on it once started (at once
+ * when the start is still waiting: nothing runs). */
 static int
 a_defer_demote(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 {
+	if (fsm->start_wait) {
+		fsm->start_wait = 0;
+		return demote(fsm, ev == RV_EV_STANDBY_ON || ev == RV_EV_SWITCHOVER
+				   ? fsm->site.peer.id : 0);
+	}
 	fsm->deferred = ev;
 	return fsm->role;
 }
@@ -408,8 +494,11 @@ a_active_peer(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 	if (!p->holds)
 		return fsm->role;
 	/* a peer already stopping (leftovers found at its start, or the
-	 * loser of a conflict) is no rival: the holder keeps the site */
-	if (p->have_state && p->state.role == RV_ROLE_DEMOTING)
+	 * loser of a conflict) is no rival: the holder keeps the site; nor is
+	 * one whose claim was granted in its own view but which waits for
+	 * our word to start: it gives up on our STATE */
+	if (p->have_state && (p->state.role == RV_ROLE_DEMOTING ||
+			      (p->state.flags & RV_STATE_WAITING)))
 		return fsm->role;
 	qb_log(LOG_CRIT, "both nodes hold the site (a partition healed with fencing off)");
 	if (rv_site_conflict_keep(&fsm->site))
@@ -515,8 +604,8 @@ static const struct fsm_row fsm_table[] = {
 	ROW(PROMOTING, START_FAILED, a_start_failed),
 	ROW(PROMOTING, STOP_FAILED, a_blocked),
 	ROW(PROMOTING, PEER_WAIT_DONE, a_ignore),
-	ROW(PROMOTING, PEER_CHANGED, a_ignore), /* conflicts are judged once ACTIVE */
-	ROW(PROMOTING, PEER_LOST, a_holder_fence),
+	ROW(PROMOTING, PEER_CHANGED, a_promote_check), /* conflicts are judged once ACTIVE */
+	ROW(PROMOTING, PEER_LOST, a_promote_fence),
 	ROW(PROMOTING, PEER_RELEASED, a_ignore),
 	ROW(PROMOTING, SWITCHOVER, a_defer_demote),
 	ROW(PROMOTING, STANDBY_ON, a_defer_demote),
@@ -526,10 +615,10 @@ static const struct fsm_row fsm_table[] = {
 	ROW(PROMOTING, QUORUM_LOST, a_defer_demote),
 	ROW(PROMOTING, CLUSTER_DOWN, a_defer_demote),
 	ROW(PROMOTING, CLUSTER_UP, a_ignore),
-	ROW(PROMOTING, FENCE_DONE, a_fenced),
+	ROW(PROMOTING, FENCE_DONE, a_promote_fenced),
 	ROW(PROMOTING, FENCE_FAILED, a_ignore), /* retried; the watchdog covers it */
-	ROW(PROMOTING, FENCE_RETRY, a_holder_fence),
-	ROW(PROMOTING, GRACE_OVER, a_ignore),
+	ROW(PROMOTING, FENCE_RETRY, a_promote_fence),
+	ROW(PROMOTING, GRACE_OVER, a_promote_check),
 
 	ROW(ACTIVE, PEER_WAIT_DONE, a_ignore),
 	ROW(ACTIVE, PEER_CHANGED, a_active_peer),
@@ -647,6 +736,11 @@ rv_fsm_init(struct rv_fsm *fsm, const struct rv_config *cfg, uint32_t local_id,
 	fsm->data = data;
 	fsm->why = "starting";
 	fsm->deferred = RV_EV_COUNT;
+	/* claim nonces of a restarted relevod must not repeat the last
+	 * one's, which the peer's view may still name */
+	if (getrandom(&fsm->last_nonce, sizeof(fsm->last_nonce), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(fsm->last_nonce))
+		fsm->last_nonce = rv_now_ms() << 20 ^ (uint64_t)getpid();
 	return 0;
 }
 
@@ -665,8 +759,12 @@ rv_fsm_state_msg(const struct rv_fsm *fsm, struct rv_msg *m)
 	m->u.state.flags = (fsm->holds ? RV_STATE_HOLDS : 0) |
 			   (fsm->local.standby_req ? RV_STATE_STANDBY_REQ : 0) |
 			   (fsm->local.maintenance ? RV_STATE_MAINTENANCE : 0) |
-			   (fsm->local.probed ? RV_STATE_PROBED : 0);
+			   (fsm->local.probed ? RV_STATE_PROBED : 0) |
+			   (fsm->start_wait ? RV_STATE_WAITING : 0) |
+			   (fsm->site.peer.holds && fsm->site.peer.claim_granted
+			    ? RV_STATE_CLAIM_OK : 0);
 	m->u.state.active = rv_site_holder(&fsm->site);
+	m->u.state.claim = fsm->site.peer.claim;
 	m->u.state.role_ms = in_role > UINT32_MAX ? UINT32_MAX : (uint32_t)in_role;
 	memcpy(m->u.state.digest, fsm->site.cfg->digest, RV_DIGEST_LEN);
 }
@@ -690,6 +788,8 @@ change_role(struct rv_fsm *fsm, int from, int to, enum rv_event ev, const char *
 	fsm->role_since_ms = rv_now_ms();
 	if (to != RV_ROLE_BLOCKED)
 		fsm->blocked_fence = 0;
+	if (to != RV_ROLE_PROMOTING)
+		fsm->start_wait = 0;
 	qb_log(LOG_NOTICE, "role %s -> %s (%s: %s)", rv_role_name(from),
 	       rv_role_name(to), rv_event_name(ev), fsm->cause);
 	fsm->ops->transition(fsm->data, from, to, fsm->cause);
@@ -778,6 +878,8 @@ rv_fsm_deliver(struct rv_fsm *fsm, const struct rv_msg *m)
 		break;
 	case RV_SITE_PEER_CLAIMED:
 		rv_fsm_event(fsm, RV_EV_PEER_CLAIMED, "peer's claim granted");
+		/* the peer starts only on our word: say it at once */
+		(void)rv_fsm_broadcast_state(fsm);
 		break;
 	case RV_SITE_PEER_RELEASED:
 		snprintf(cause, sizeof(cause), "%s released the site", fsm->site.peer.name);
@@ -794,6 +896,7 @@ rv_fsm_deliver(struct rv_fsm *fsm, const struct rv_msg *m)
 		rv_fsm_event(fsm, RV_EV_PEER_CHANGED, "peer state");
 		break;
 	case RV_SITE_PEER_DENIED:
+		(void)rv_fsm_broadcast_state(fsm);
 		break;
 	case RV_SITE_NOTHING:
 		/* our own RELEASE or STATE may have cleared what the stream

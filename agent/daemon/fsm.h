@@ -73,6 +73,10 @@ struct rv_fsm {
 	uint64_t role_since_ms;     /* monotonic */
 	struct rv_site_local local;
 	int holds;                  /* resources may run here (local truth) */
+	int start_wait;             /* PROMOTING: our CLAIM was granted in our
+				     * view; the start waits for the peer's
+				     * word or a fence (rv_site_start_confirmed) */
+	uint64_t last_nonce;        /* of our last CLAIM (seeded at random) */
 	int blocked_fence;          /* BLOCKED because fencing failed (retried
 				     * on a backoff), not for a failed stop */
 	uint32_t release_to;        /* after demotion, RELEASE names this node */

@@ -72,10 +72,17 @@ rv_site_deliver(struct rv_site *site, const struct rv_msg *m, uint32_t *target)
 		 * "not holding" and arrives after the grant: it may add
 		 * holding, never take a grant back, or the other node's
 		 * claim would be granted too. */
-		if (m->u.state.flags & RV_STATE_HOLDS)
+		if (m->u.state.flags & RV_STATE_HOLDS) {
 			n->holds = 1;
-		else if (!stale)
+		} else if (!stale) {
 			n->holds = 0;
+			n->claim_granted = 0;
+		}
+		/* the peer's word on our last granted CLAIM, by its nonce */
+		if (!is_self && site->self.claim_granted &&
+		    m->u.state.claim == site->self.claim)
+			site->ack = m->u.state.flags & RV_STATE_CLAIM_OK
+				    ? RV_SITE_ACK_GRANTED : RV_SITE_ACK_REFUSED;
 		/* Only a probed STATE says what runs there: a relevod merely
 		 * seen in the group may have left (or crashed) before it
 		 * said, with resources a former one started still running. */
@@ -91,15 +98,22 @@ rv_site_deliver(struct rv_site *site, const struct rv_msg *m, uint32_t *target)
 			site->dropped++;
 			return RV_SITE_NOTHING;
 		}
-		if (other_of(site, n)->holds)
+		n->claim = m->nonce;
+		if (other_of(site, n)->holds) {
+			n->claim_granted = 0;
 			return is_self ? RV_SITE_CLAIM_DENIED : RV_SITE_PEER_DENIED;
+		}
 		n->holds = 1;
+		n->claim_granted = 1;
+		if (is_self)
+			site->ack = RV_SITE_ACK_NONE;
 		site->generation++;
 		site->designated = 0;
 		return is_self ? RV_SITE_CLAIM_GRANTED : RV_SITE_PEER_CLAIMED;
 
 	case RV_MSG_RELEASE:
 		n->holds = 0;
+		n->claim_granted = 0;
 		/* a release that names a node hands the site to it: the
 		 * election must not send it straight back */
 		site->designated = m->u.target == site->self.id ||
@@ -129,11 +143,16 @@ rv_site_peer_member(struct rv_site *site, int member)
 	if (!member) {
 		site->peer.agent = 0;
 		site->peer.have_state = 0;
+		/* what it said before it left is history: what it did while
+		 * away is unknown until it says again */
+		site->peer.told = 0;
 		/* A node that left the membership is taken to be down. Without
 		 * a fence confirming it this is only an assumption, which
 		 * fencing = off accepts (and status calls UNSAFE). */
-		if (site->cfg->fencing_off)
+		if (site->cfg->fencing_off) {
 			site->peer.holds = 0;
+			site->peer.claim_granted = 0;
+		}
 	}
 }
 
@@ -149,6 +168,9 @@ rv_site_peer_agent(struct rv_site *site, int agent)
 		site->peer.member = 1;
 		site->peer.ever_agent = 1;
 		site->peer.fenced = 0;
+		/* a new relevod never saw our CLAIM: it cannot grant it */
+		if (site->self.claim_granted)
+			site->ack = RV_SITE_ACK_REFUSED;
 	}
 	/* holds is kept either way: an agent that left may have left its
 	 * resources running, and one that joins says what it holds in its
@@ -160,6 +182,7 @@ rv_site_peer_fenced(struct rv_site *site)
 {
 	site->peer.fenced = 1;
 	site->peer.holds = 0;
+	site->peer.claim_granted = 0;
 	site->peer.agent = 0;
 	site->peer.have_state = 0;
 }
@@ -348,6 +371,45 @@ rv_site_fence_delayed(const struct rv_site *site)
 	if (p->holds)
 		return 1;
 	return !rv_site_conflict_keep(site);
+}
+
+int
+rv_site_start_confirmed(const struct rv_site *site, const char **why)
+{
+	const struct rv_site_node *p = &site->peer;
+
+	if (!p->member) {
+		if (p->fenced)
+			return *why = "peer is confirmed off by fencing", 1;
+		if (site->cfg->fencing_off)
+			return *why = "peer is not a member (fencing off: UNSAFE)", 1;
+		return *why = "peer lost: waiting for fencing to confirm it off", 0;
+	}
+	if (p->holds)
+		return *why = "peer holds the site: waiting for it to release", 0;
+	if (!p->agent) {
+		if (p->fenced)
+			return *why = "peer is confirmed off by fencing", 1;
+		if (p->told)
+			return *why = "peer's relevod is gone and it held nothing", 1;
+		return *why = "peer's relevod is gone and has not said what it holds", 0;
+	}
+	if (site->ack == RV_SITE_ACK_GRANTED)
+		return *why = "peer saw the claim granted", 1;
+	return *why = "waiting for the peer to see the claim", 0;
+}
+
+int
+rv_site_start_refused(const struct rv_site *site, const char **why)
+{
+	const struct rv_site_node *p = &site->peer;
+
+	if (site->ack == RV_SITE_ACK_REFUSED)
+		return *why = "the peer's view did not grant the claim", 1;
+	/* a peer stopping what its probe found is no rival: wait for it */
+	if (p->holds && !(p->have_state && p->state.role == RV_ROLE_DEMOTING))
+		return *why = "the peer holds the site too", 1;
+	return *why = "not refused", 0;
 }
 
 int

@@ -22,6 +22,19 @@
  * node confirmed off sends nothing more, and when it comes back its relevod
  * starts with an empty view and learns the holder from the stream.
  *
+ * The two streams are the same only while the ring is: at a split corosync
+ * delivers the old ring's messages past holes (one side may deliver a CLAIM
+ * the other never gets), and after a heal or a node's own corosync gap each
+ * side's view was built from a different history. So a grant in the local
+ * view is not enough to start: the claimer also needs the peer's word on
+ * that very CLAIM (each CLAIM carries a nonce; the peer's next STATE names
+ * the last CLAIM of ours it delivered and whether its view granted it), or
+ * the peer confirmed off by fencing, or the peer's relevod gone after it
+ * said, since its node last joined, that it holds nothing
+ * (rv_site_start_confirmed). Every start on either node needs one of these,
+ * so a node whose view diverged can be granted a CLAIM in its own view but
+ * cannot start on it: the peer, which holds or waits, never says yes.
+ *
  * This module does no I/O and keeps no time of its own: it is fed
  * deliveries and answers questions. It must never act.
  */
@@ -50,6 +63,17 @@ struct rv_site_node {
 	int digest_differs;   /* its last STATE carried another config digest */
 	int fenced;           /* confirmed off by fencing since it was last a
 			       * member (local knowledge, see rv_site_peer_fenced) */
+	uint64_t claim;       /* nonce of its last CLAIM delivered (0: none) */
+	int claim_granted;    /* that CLAIM was granted and it holds by it */
+};
+
+/* The peer's word on our last granted CLAIM. */
+enum rv_site_ack {
+	RV_SITE_ACK_NONE = 0,  /* not heard yet */
+	RV_SITE_ACK_GRANTED,   /* its view granted it and has us holding */
+	RV_SITE_ACK_REFUSED,   /* its view denied it (or no longer has us
+				* holding), or a new relevod of the peer
+				* joined that never saw it */
 };
 
 struct rv_site {
@@ -60,6 +84,7 @@ struct rv_site {
 	uint32_t designated;  /* node a RELEASE handed the site to, until the
 			       * next granted claim (0: none) */
 	int quorate;
+	enum rv_site_ack ack; /* the peer's word on our last granted CLAIM */
 	uint64_t dropped;     /* messages refused (malformed, unknown sender) */
 };
 
@@ -133,6 +158,18 @@ int rv_site_fence_needed(const struct rv_site *site, const struct rv_site_local 
  * known gone (no race); when neither holds, the node that would keep the
  * site in a conflict goes first. */
 int rv_site_fence_delayed(const struct rv_site *site);
+
+/* Our CLAIM was granted in the local view: may the resources be started
+ * now? 1 when the peer cannot run them: its node is lost and fencing
+ * confirmed it off (or fencing = off); its relevod is gone and it had said,
+ * since its node last joined, that it held nothing (or it was fenced); or its
+ * view granted this very CLAIM (RV_SITE_ACK_GRANTED) and it holds nothing.
+ * *why says what is awaited otherwise. */
+int rv_site_start_confirmed(const struct rv_site *site, const char **why);
+
+/* Our granted CLAIM must be given up: the peer refused it, or holds the site
+ * itself (and is not merely stopping leftovers). *why says which. */
+int rv_site_start_refused(const struct rv_site *site, const char **why);
 
 /* Both nodes hold the site in the stream (only possible after a partition
  * healed with fencing = off). Returns 1 if the local node is the one that

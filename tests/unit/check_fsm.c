@@ -63,6 +63,9 @@ struct node {
 	enum group_op op;
 	enum rv_event start_result;
 	int probe_holds;
+	int running;        /* the truth: resources may run here (from a start
+			     * or a probe that found them until a stop or a
+			     * rolled-back start completes) */
 };
 
 struct wire_msg {
@@ -78,6 +81,10 @@ struct bus {
 	size_t head, tail;
 	int split;          /* partitioned: a message reaches only its sender */
 	int allow_both;     /* the scenario made both hold on purpose */
+	int diverged;       /* the scenario gave the two views different
+			     * histories (a heal, holes at a split): a view
+			     * may then have both holding for a while; what
+			     * runs is still checked */
 	unsigned steps;
 };
 
@@ -85,6 +92,7 @@ struct bus {
 
 static void bus_push(struct bus *b, const unsigned char *buf, size_t len, int from);
 static unsigned ops_total(const struct node *nd);
+static int may_run(const struct node *nd);
 
 static int
 op_send(void *data, const struct rv_msg *m)
@@ -124,13 +132,14 @@ op_group_start(void *data)
 
 	nd->starts++;
 	nd->op = OP_START;
+	nd->running = 1;
 	if (b == NULL || b->allow_both)
 		return;
 	/* the one rule everything rests on: start only on a granted claim */
 	ck_assert_msg(nd->fsm.site.self.holds, "n%d starts the group without a granted claim",
 		      nd->idx + 1);
 	if (!b->split && b->node[1 - nd->idx].up)
-		ck_assert_msg(!rv_role_holds(b->node[1 - nd->idx].fsm.role),
+		ck_assert_msg(!may_run(&b->node[1 - nd->idx]),
 			      "n%d starts the group while its peer is %s", nd->idx + 1,
 			      rv_role_name(b->node[1 - nd->idx].fsm.role));
 }
@@ -502,24 +511,63 @@ START_TEST(table_missing_pairs_are_counted)
 }
 END_TEST
 
+/* A claim granted in the local view promotes, but with the peer's relevod
+ * in the group the start waits for the peer's word on that very claim (its
+ * STATE naming the claim's nonce): not another claim's, not a refusal. */
 START_TEST(row_standby_claim_granted_promotes)
 {
 	struct rv_config *cfg = load(CONFIG("fsm.conf"));
 	struct node nd;
 	const struct rv_msg *st;
+	struct rv_msg claim, peer;
 
 	table_node(&nd, cfg, RV_ROLE_STANDBY);
-	rv_fsm_event(&nd.fsm, RV_EV_CLAIM_GRANTED, "test: granted");
+	memset(&claim, 0, sizeof(claim));
+	claim.type = RV_MSG_CLAIM;
+	claim.sender = 1;
+	claim.u.target = 1;
+	claim.nonce = 77;
+	rv_fsm_deliver(&nd.fsm, &claim);
 	ck_assert_int_eq(nd.fsm.role, RV_ROLE_PROMOTING);
-	ck_assert_uint_eq(nd.starts, 1);
-	ck_assert_uint_eq(nd.stops, 0);
+	ck_assert_uint_eq(nd.starts, 0);
+	ck_assert_int_eq(nd.fsm.start_wait, 1);
 	ck_assert_int_eq(nd.fsm.holds, 1);
 	ck_assert_uint_eq(nd.n_trans, 1);
-	/* the change is announced at once, holding */
+	/* the change is announced at once, holding, and waiting */
 	st = last_sent(&nd, RV_MSG_STATE);
 	ck_assert_ptr_nonnull(st);
 	ck_assert_int_eq(st->u.state.role, RV_ROLE_PROMOTING);
 	ck_assert(st->u.state.flags & RV_STATE_HOLDS);
+	ck_assert(st->u.state.flags & RV_STATE_WAITING);
+
+	/* the peer's word on an older claim is not an answer */
+	state_msg(&peer, cfg, 2, RV_ROLE_STANDBY, RV_STATE_PROBED | RV_STATE_CLAIM_OK);
+	peer.generation = nd.fsm.site.generation;
+	peer.u.state.claim = 76;
+	rv_fsm_deliver(&nd.fsm, &peer);
+	ck_assert_uint_eq(nd.starts, 0);
+	ck_assert_int_eq(nd.fsm.role, RV_ROLE_PROMOTING);
+	/* its word on this one is */
+	peer.u.state.claim = 77;
+	rv_fsm_deliver(&nd.fsm, &peer);
+	ck_assert_uint_eq(nd.starts, 1);
+	ck_assert_uint_eq(nd.stops, 0);
+	ck_assert_int_eq(nd.fsm.start_wait, 0);
+	ck_assert_int_eq(nd.fsm.role, RV_ROLE_PROMOTING);
+
+	/* the same, refused: the claim is given up before anything started */
+	table_node(&nd, cfg, RV_ROLE_STANDBY);
+	claim.nonce = 78;
+	rv_fsm_deliver(&nd.fsm, &claim);
+	ck_assert_int_eq(nd.fsm.start_wait, 1);
+	state_msg(&peer, cfg, 2, RV_ROLE_STANDBY, RV_STATE_PROBED);
+	peer.generation = nd.fsm.site.generation;
+	peer.u.state.claim = 78;
+	rv_fsm_deliver(&nd.fsm, &peer);
+	ck_assert_uint_eq(nd.starts, 0);
+	ck_assert_uint_eq(nd.stops, 1);
+	ck_assert_int_eq(nd.fsm.role, RV_ROLE_DEMOTING);
+	ck_assert_int_eq(nd.fsm.start_wait, 0);
 	rv_config_free(cfg);
 }
 END_TEST
@@ -742,6 +790,20 @@ END_TEST
 
 /* ------------------------------------------------------------ 2. the stream */
 
+/* The node's resources may run: it holds by its role and is not a
+ * PROMOTING node whose start still waits for the peer's word, and (when a
+ * scenario gave the views different histories, where a node may be granted
+ * a claim and give it up without ever starting) they were started or found
+ * and not stopped since. */
+static int
+may_run(const struct node *nd)
+{
+	if (nd->bus != NULL && nd->bus->diverged)
+		return nd->running;
+	return rv_role_holds(nd->fsm.role) &&
+	       !(nd->fsm.role == RV_ROLE_PROMOTING && nd->fsm.start_wait);
+}
+
 static void
 check_safety(struct bus *b)
 {
@@ -752,10 +814,10 @@ check_safety(struct bus *b)
 	if (b->allow_both)
 		return;
 	if (n1->up && n2->up)
-		ck_assert_msg(!(rv_role_holds(n1->fsm.role) && rv_role_holds(n2->fsm.role)),
+		ck_assert_msg(!(may_run(n1) && may_run(n2)),
 			      "both hold: n1 %s, n2 %s (step %u)", rv_role_name(n1->fsm.role),
 			      rv_role_name(n2->fsm.role), b->steps);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2 && !b->diverged; i++)
 		if (b->node[i].up)
 			ck_assert_msg(!(b->node[i].fsm.site.self.holds &&
 					b->node[i].fsm.site.peer.holds),
@@ -804,12 +866,17 @@ complete(struct node *nd)
 	enum group_op op = nd->op;
 
 	nd->op = OP_NONE;
-	if (op == OP_PROBE)
+	if (op == OP_PROBE) {
+		nd->running = nd->probe_holds;
 		rv_fsm_probed(&nd->fsm, nd->probe_holds);
-	else if (op == OP_START)
+	} else if (op == OP_START) {
+		if (nd->start_result == RV_EV_START_FAILED)
+			nd->running = 0; /* rolled back */
 		rv_fsm_event(&nd->fsm, nd->start_result, "test: group start done");
-	else if (op == OP_STOP)
+	} else if (op == OP_STOP) {
+		nd->running = 0;
 		rv_fsm_event(&nd->fsm, RV_EV_STOPPED, "test: group stopped");
+	}
 }
 
 /* One step: deliver the next message to every node it reaches, or, when the
@@ -1699,6 +1766,123 @@ START_TEST(stream_own_corosync_lost_then_back)
 }
 END_TEST
 
+/* H5 of tests/model/README.md: at a split corosync delivers the old ring's
+ * messages past holes. Both leave standby at once; n2's CLAIM is first in
+ * the stream, but the ring breaks before n1 has it: n2 grants its own claim,
+ * and n1, whose stream skipped n2's, grants its own too. Neither may start
+ * on that: the peer was a member and has not said it saw the grant. Once
+ * the membership shows the split, each must fence the other first; the
+ * node that keeps the site in a conflict (n1, the lower id) without delay. */
+START_TEST(stream_split_holes_grant_waits)
+{
+	struct rv_config *cfg = load(CONFIG("fsm_fence.conf"));
+	struct bus *b = site_start(cfg, 1, 1);
+	struct node *n1 = &b->node[0], *n2 = &b->node[1];
+
+	b->diverged = 1;
+	rv_fsm_event(&n2->fsm, RV_EV_STANDBY_OFF, "test: unstandby");
+	rv_fsm_event(&n1->fsm, RV_EV_STANDBY_OFF, "test: unstandby");
+	ck_assert_uint_eq(n1->sent[RV_MSG_CLAIM], 1);
+	ck_assert_uint_eq(n2->sent[RV_MSG_CLAIM], 1);
+	/* the ring breaks: each delivers only its own messages */
+	b->split = 1;
+	bus_run(b);
+	ck_assert_int_eq(n1->fsm.role, RV_ROLE_PROMOTING);
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_PROMOTING);
+	ck_assert_int_eq(n1->fsm.start_wait, 1);
+	ck_assert_int_eq(n2->fsm.start_wait, 1);
+	ck_assert_uint_eq(n1->starts + n2->starts, 0);
+	/* the new membership: each has lost the other */
+	rv_fsm_peer_member(&n1->fsm, 0);
+	rv_fsm_peer_member(&n2->fsm, 0);
+	bus_run(b);
+	ck_assert_uint_eq(n1->starts + n2->starts, 0);
+	ck_assert_uint_eq(n1->fences, 1);
+	ck_assert_int_eq(n1->fence_delayed, 0);
+	ck_assert_uint_eq(n2->fences, 1);
+	ck_assert_int_eq(n2->fence_delayed, 1);
+	/* n1's fence wins the race: n2 is off */
+	n2->up = 0;
+	rv_fsm_event(&n1->fsm, RV_EV_FENCE_DONE, "test: n2 confirmed off");
+	bus_run(b);
+	ck_assert_int_eq(n1->fsm.role, RV_ROLE_ACTIVE);
+	ck_assert_uint_eq(n1->starts, 1);
+	ck_assert_uint_eq(n2->starts, 0);
+	ck_assert_uint_eq(n1->fsm.unexpected + n2->fsm.unexpected, 0);
+	bus_free(b, cfg);
+}
+END_TEST
+
+/* H1 of tests/model/README.md: the views diverge at a heal. n2 fenced n1
+ * (powered off) and took the site in its half; the CLAIM was granted in the
+ * old view, which n1 never saw. n1 boots, and before n2 delivers n1's
+ * return, n1 gets a STATE n2 wrote before its grant (STANDBY, holding
+ * nothing). n1 claims; its own view grants the claim, n2's denies it. n1
+ * must not start on its view alone: n2's answer refuses it, n1 gives the
+ * claim up, and n2, which holds the site, keeps it. */
+START_TEST(stream_heal_divergent_grant_waits)
+{
+	struct rv_config *cfg = load(CONFIG("fsm_fence.conf"));
+	struct bus *b = site_start(cfg, 1, 1);
+	struct node *n1 = &b->node[0], *n2 = &b->node[1];
+	struct rv_msg pre;
+
+	b->diverged = 1;
+	/* the link fails; n1 is powered off by n2's fence */
+	b->split = 1;
+	n1->up = 0;
+	rv_fsm_peer_member(&n2->fsm, 0);
+	rv_fsm_event(&n2->fsm, RV_EV_STANDBY_OFF, "test: unstandby");
+	bus_run(b);
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_FENCING);
+	rv_fsm_event(&n2->fsm, RV_EV_FENCE_DONE, "test: n1 confirmed off");
+	ck_assert_uint_eq(n2->sent[RV_MSG_CLAIM], 1);
+	/* its STATE timer fires before its CLAIM comes back; the heal is
+	 * under way, so this STATE also reaches n1, which booted meanwhile */
+	ck_assert_int_eq(rv_fsm_broadcast_state(&n2->fsm), 0);
+	{
+		const struct rv_msg *st = last_sent(n2, RV_MSG_STATE);
+
+		ck_assert_ptr_nonnull(st);
+		if (st != NULL)
+			pre = *st;
+	}
+	ck_assert(!(pre.u.state.flags & RV_STATE_HOLDS));
+
+	/* n1 boots with an empty view and learns the ring (n2's node and
+	 * relevod in it); it probes nothing running; it delivers n2's STATE
+	 * from before the grant, and claims */
+	node_init(n1, b, 0, cfg);
+	rv_fsm_quorum(&n1->fsm, 1);
+	rv_fsm_peer_member(&n1->fsm, 1);
+	rv_fsm_peer_agent(&n1->fsm, 1);
+	rv_fsm_probed(&n1->fsm, 0);
+	rv_fsm_deliver(&n1->fsm, &pre);
+	ck_assert_uint_eq(n1->sent[RV_MSG_CLAIM], 1);
+
+	/* n2 delivers what it sent in the old view: its STATE, its CLAIM
+	 * (n1 lost and fenced: granted, started at once), its STATE */
+	ck_assert(bus_step(b));
+	ck_assert(bus_step(b));
+	ck_assert_int_eq(n2->fsm.role, RV_ROLE_PROMOTING);
+	ck_assert_uint_eq(n2->starts, 1);
+	ck_assert(bus_step(b));
+	/* the heal reaches n2: n1's node and relevod are back; from here on
+	 * both deliver the same stream, n1's CLAIM in it */
+	b->split = 0;
+	rv_fsm_peer_member(&n2->fsm, 1);
+	rv_fsm_peer_agent(&n2->fsm, 1);
+	bus_run(b);
+	bus_tick(b);
+	ck_assert(went(n1, RV_ROLE_STANDBY, RV_ROLE_PROMOTING));
+	ck_assert(went(n1, RV_ROLE_PROMOTING, RV_ROLE_DEMOTING));
+	ck_assert_uint_eq(n1->starts, 0);
+	ck_assert_uint_eq(n2->stops, 0);
+	expect_active(b, 1);
+	bus_free(b, cfg);
+}
+END_TEST
+
 /* ------------------------------------------------------------ 3. should_claim */
 
 static void
@@ -1908,6 +2092,8 @@ fsm_suite(void)
 	tcase_add_test(stream, stream_claim_denied_while_probing);
 	tcase_add_test(stream, stream_agent_gone_before_it_said);
 	tcase_add_test(stream, stream_own_corosync_lost_then_back);
+	tcase_add_test(stream, stream_split_holes_grant_waits);
+	tcase_add_test(stream, stream_heal_divergent_grant_waits);
 	suite_add_tcase(s, stream);
 
 	tcase_add_test(site, should_claim_reasons);
