@@ -77,7 +77,7 @@
 #define OPS 0           /* operator commands: standby, maintenance, switchover */
 #endif
 #ifndef QCAP
-#define QCAP 10         /* inbox capacity (a bound of the model, asserted) */
+#define QCAP 12         /* inbox capacity (a bound of the model, asserted) */
 #endif
 #ifndef LAG
 #define LAG 3           /* local events and faults wait while an inbox holds
@@ -87,22 +87,6 @@
 #ifndef EVS_LOSS
 #define EVS_LOSS 1      /* at a split, the peer's undelivered messages may be
 			 * lost (0: always delivered; for isolating findings) */
-#endif
-#ifndef JOIN_SYNC
-#define JOIN_SYNC 0     /* NOT the implementation: a candidate fix of the
-			 * holes the model finds (README): a STATE says whether
-			 * its sender had seen the receiver's relevod join; one
-			 * that had not is only believed when it adds holding;
-			 * a reconnecting relevod forgets the peer's state;
-			 * "ever_agent" (may claim once that relevod is gone if
-			 * it held nothing) needs a STATE from it since its node
-			 * last joined the membership; after any change of the
-			 * pair's membership, no CLAIM is granted while the other
-			 * node's relevod is in the group and its first STATE
-			 * sent since it saw that change is not delivered; nor
-			 * while the other node is lost and not fenced; a node
-			 * that leaves the membership may hold (its last
-			 * messages may never reach us) until fenced or heard */
 #endif
 #ifndef LIVENESS
 #define LIVENESS 0      /* add the liveness property (spin -a; pan -a -f) */
@@ -137,7 +121,9 @@ mtype = { V_NOTHING, V_CLAIM_GRANTED, V_CLAIM_DENIED, V_PEER_CLAIMED,
 #define F_MAINT   4
 #define F_PROBED  8
 #define F_FAILED  16
-#define F_SEES    32    /* JOIN_SYNC only: the sender sees the receiver */
+#define F_CLAIMOK 32    /* the sender's view grants the receiver's CLAIM named
+			 * by the STATE's claim field (RV_STATE_CLAIM_OK) */
+#define F_WAIT    64    /* granted, the start waits (RV_STATE_WAITING) */
 
 #define H_UNKNOWN 0
 #define H_OK      1
@@ -185,8 +171,18 @@ byte faults, rfails, ffails, ops, boots;
 
 bool agent[2];          /* relevod runs (its role machine exists) */
 bool conn[2];           /* relevod is joined to the group (cluster.connected) */
-chan q[2] = [QCAP] of { mtype, byte, byte, mtype, byte };
-			/* kind, sender, generation, role, flags or target */
+chan q[2] = [QCAP] of { mtype, byte, byte, mtype, byte, byte };
+			/* kind, sender, generation, role, flags or target,
+			 * claim nonce (CLAIM: its own; STATE: the receiver's
+			 * last CLAIM the sender delivered) */
+			/* Nonces: the C's are 64-bit, random-seeded, never
+			 * repeated; only equality with the claimer's newest
+			 * one is ever tested, and only while its start waits,
+			 * when its newest claim is the one it delivered
+			 * last. So the model keeps three values: 0 none, 2
+			 * the node's newest claim, 1 any older one (renonce:
+			 * a new claim turns every 2 of that node into 1,
+			 * in variables and in the inboxes). */
 
 /* struct rv_fsm */
 mtype role[2];
@@ -206,9 +202,10 @@ bool s_holds[2];        /* site.self.holds */
 bool p_member[2], p_agent[2], p_have_state[2], p_holds[2], p_ever[2], p_fenced[2];
 			/* p_ever: site.peer.told (a probed STATE of it was
 			 * delivered), which rules "gone and held nothing" */
-bool sync_self[2], sync_peer[2];        /* JOIN_SYNC only: the node's own, the
-			 * peer's STATE sent after it saw the pair's last
-			 * membership change has been delivered since */
+byte s_claim[2], p_claim[2];    /* site.self.claim, site.peer.claim */
+bool s_cgr[2], p_cgr[2];        /* .claim_granted */
+byte ack[2];            /* site.ack: 0 none, 1 granted, 2 refused */
+bool start_wait[2];     /* fsm->start_wait */
 mtype p_role[2];        /* the peer's last STATE (valid if p_have_state) */
 byte p_flags[2];
 byte gen[2];            /* site.generation */
@@ -220,6 +217,9 @@ bool fretry[2];         /* a retry is planned (FENCE_RETRY to come) */
 
 /* scratch of one atomic step (not part of the state) */
 hidden mtype pev, from, nr, er, vd, mk, mr;
+hidden byte mc, rt;
+hidden mtype rmk, rmr;
+hidden byte rms, rmg, rmf, rmc, rk;
 hidden byte ms, mg, mf, fl, k, act, then_;
 hidden byte sc, el, fneed, stale;
 hidden byte w;          /* the node a world step acts on */
@@ -236,10 +236,10 @@ hidden byte w;          /* the node a world step acts on */
 /* ------------------------------------------------------------ the stream */
 
 /* Append an item to node m's inbox. */
-inline put(m, kind, snd, g, r, f)
+inline put(m, kind, snd, g, r, f, c)
 {
 	assert(nfull(q[m]));    /* else raise QCAP: a bound of the model */
-	q[m]!kind, snd, g, r, f
+	q[m]!kind, snd, g, r, f, c
 }
 
 /* ops->send: multicast in the sender's component; -ENOTCONN when it is
@@ -248,10 +248,12 @@ inline send(n, kind, r, f)
 {
 	if
 	:: conn[n] ->
-		printf("MODEL: node %d sends %e gen %d (%e, %d)\n", n, kind, gen[n], r, f);
-		put(n, kind, n, gen[n], r, f);
+		mc = (kind == M_CLAIM -> 2 : (kind == M_STATE -> p_claim[n] : 0));
+		printf("MODEL: node %d sends %e gen %d (%e, %d, claim %d)\n", n, kind,
+		       gen[n], r, f, mc);
+		put(n, kind, n, gen[n], r, f, mc);
 		if
-		:: TOGETHER && conn[PE(n)] -> put(PE(n), kind, n, gen[n], r, f)
+		:: TOGETHER && conn[PE(n)] -> put(PE(n), kind, n, gen[n], r, f, mc)
 		:: else
 		fi
 	:: else
@@ -261,16 +263,17 @@ inline send(n, kind, r, f)
 #define FLAGS(n) ((holds[n] -> F_HOLDS : 0) | (standby_req[n] -> F_STANDBY : 0) | \
 	(maint[n] -> F_MAINT : 0) | (probed[n] -> F_PROBED : 0) | \
 	(health[n] == H_FAILED -> F_FAILED : 0) | \
-	((JOIN_SYNC && p_agent[n]) -> F_SEES : 0))
+	(start_wait[n] -> F_WAIT : 0) | ((p_holds[n] && p_cgr[n]) -> F_CLAIMOK : 0))
 
 /* the last STATE node n sent, and whether it reached the peer: the STATE
  * timer sends only what is news to the peer (a repeat of what it already has
  * changes nothing the model looks at; see the README) */
 mtype ls_role[2];
-byte ls_flags[2], ls_gen[2];
+byte ls_flags[2], ls_gen[2], ls_claim[2];
 bool ls_reach[2];
 #define STATE_NEWS(n) (role[n] != ls_role[n] || FLAGS(n) != ls_flags[n] || \
-		       gen[n] != ls_gen[n] || (!ls_reach[n] && TOGETHER && conn[PE(n)]))
+		       gen[n] != ls_gen[n] || p_claim[n] != ls_claim[n] || \
+		       (!ls_reach[n] && TOGETHER && conn[PE(n)]))
 /* the two relevods lost sight of each other: what they said may be unknown */
 #define UNREACH ls_reach[0] = 0; ls_reach[1] = 0
 
@@ -280,16 +283,46 @@ inline bcast_state(n)   /* rv_fsm_broadcast_state */
 	if
 	:: conn[n] ->
 		ls_role[n] = role[n]; ls_flags[n] = fl; ls_gen[n] = gen[n];
+		ls_claim[n] = p_claim[n];
 		ls_reach[n] = TOGETHER && conn[PE(n)]
 	:: else
 	fi;
 	send(n, M_STATE, role[n], fl)
 }
 
+/* node n's older claim nonces become "old" (1) in inbox m */
+inline renonce_q(m, n)
+{
+	rk = len(q[m]);
+	do
+	:: rk > 0 ->
+		q[m]?rmk, rms, rmg, rmr, rmf, rmc;
+		if
+		:: rmc == 2 && ((rmk == M_CLAIM && rms == n) ||
+				(rmk == M_STATE && rms == PE(n))) -> rmc = 1
+		:: else
+		fi;
+		q[m]!rmk, rms, rmg, rmr, rmf, rmc;
+		rk--
+	:: else -> break
+	od
+}
+
+inline renonce(n)
+{
+	if :: s_claim[n] == 2 -> s_claim[n] = 1 :: else fi;
+	if :: p_claim[PE(n)] == 2 -> p_claim[PE(n)] = 1 :: else fi;
+	if :: ls_claim[PE(n)] == 2 -> ls_claim[PE(n)] = 1 :: else fi;
+	renonce_q(0, n);
+	renonce_q(1, n)
+}
+
 inline send_claim(n)
 {
 	if
-	:: conn[n] -> send(n, M_CLAIM, STARTING, ID(n)); claim_pending[n] = 1
+	:: conn[n] ->
+		renonce(n);
+		send(n, M_CLAIM, STARTING, ID(n)); claim_pending[n] = 1
 	:: else
 	fi
 }
@@ -306,9 +339,9 @@ inline evs_cut(m)
 	k = len(q[m]);
 	do
 	:: k > 0 ->
-		q[m]?mk, ms, mg, mr, mf;
+		q[m]?mk, ms, mg, mr, mf, mc;
 		if
-		:: q[m]!mk, ms, mg, mr, mf
+		:: q[m]!mk, ms, mg, mr, mf, mc
 		:: EVS_LOSS && ms != m -> skip  /* never reached m */
 		fi;
 		k--
@@ -319,7 +352,7 @@ inline evs_cut(m)
 inline drain(m)
 {
 	do
-	:: q[m]?mk, ms, mg, mr, mf
+	:: q[m]?mk, ms, mg, mr, mf, mc
 	:: empty(q[m]) -> break
 	od
 }
@@ -336,7 +369,6 @@ inline drain(m)
 #define CLAIM_BARRED(n) (!probed[n] || maint[n] || standby_req[n] || \
 	claim_pending[n] || s_holds[n] || !quorate[n] || health[n] == H_FAILED)
 #define SHOULD_CLAIM(n) (!CLAIM_BARRED(n) && \
-	(!JOIN_SYNC || !p_agent[n] || sync_peer[n]) && \
 	(!p_member[n] -> (p_holds[n] -> 0 : \
 			 (p_fenced[n] -> 1 : (peer_wait_over[n] && FENCING_OFF))) : \
 	((p_fenced[n] && !p_agent[n] && !p_holds[n]) -> 1 : \
@@ -356,6 +388,14 @@ inline drain(m)
 	(p_agent[n] -> 0 : \
 	((p_ever[n] && !p_holds[n]) -> 0 : \
 	 grace_over[n]))))
+
+/* rv_site_start_confirmed, rv_site_start_refused */
+#define CONFIRMED(n) (!p_member[n] -> (p_fenced[n] || FENCING_OFF) : \
+	(p_holds[n] -> 0 : \
+	(!p_agent[n] -> (p_fenced[n] || p_ever[n]) : \
+	 ack[n] == 1)))
+#define REFUSED(n) (ack[n] == 2 || \
+	(p_holds[n] && !(p_have_state[n] && p_role[n] == DEMOTING)))
 
 inline peer_eligible(n)
 {
@@ -387,47 +427,42 @@ inline site_deliver(n)          /* rv_site_deliver -> vd */
 		if
 		:: ms == n ->
 			if
-			:: JOIN_SYNC && (mf & F_SEES) -> sync_self[n] = 1
-			:: else
-			fi;
-			if
 			:: mf & F_HOLDS -> s_holds[n] = 1
-			:: else -> if :: !stale -> s_holds[n] = 0 :: else fi
+			:: else -> if :: !stale -> s_holds[n] = 0; s_cgr[n] = 0 :: else fi
 			fi;
 			vd = V_NOTHING
-		:: JOIN_SYNC && !(mf & F_SEES) ->
-			/* sent before its sender saw us join: old news */
-			if
-			:: mf & F_HOLDS -> p_holds[n] = 1
-			:: else
-			fi;
-			vd = V_PEER_DENIED      /* i.e. nothing to do */
 		:: else ->
 			p_have_state[n] = 1; p_role[n] = mr; p_flags[n] = mf;
 			if      /* site.peer.told: what it holds is known */
 			:: mf & F_PROBED -> p_ever[n] = 1
 			:: else
 			fi;
-#if JOIN_SYNC
-			sync_peer[n] = 1;
-#endif
 			if
 			:: mf & F_HOLDS -> p_holds[n] = 1
-			:: else -> if :: !stale -> p_holds[n] = 0 :: else fi
+			:: else -> if :: !stale -> p_holds[n] = 0; p_cgr[n] = 0 :: else fi
+			fi;
+			if      /* the peer's word on our last granted CLAIM */
+			:: s_cgr[n] && mc == s_claim[n] -> ack[n] = ((mf & F_CLAIMOK) -> 1 : 2)
+			:: else
 			fi;
 			vd = V_PEER_STATE
 		fi
 	:: mk == M_CLAIM ->
 		if
-		:: (ms == n && p_holds[n]) || (ms != n && s_holds[n]) ||
-		   (JOIN_SYNC && ms == n && p_agent[n] && !sync_peer[n]) ||
-		   (JOIN_SYNC && ms == n && !p_member[n] && !p_fenced[n] && !FENCING_OFF) ||
-		   (JOIN_SYNC && ms != n && !sync_self[n]) ->
+		:: ms == n -> s_claim[n] = mc
+		:: else -> p_claim[n] = mc
+		fi;
+		if
+		:: (ms == n && p_holds[n]) || (ms != n && s_holds[n]) ->
+			if
+			:: ms == n -> s_cgr[n] = 0
+			:: else -> p_cgr[n] = 0
+			fi;
 			vd = (ms == n -> V_CLAIM_DENIED : V_PEER_DENIED)
 		:: else ->
 			if
-			:: ms == n -> s_holds[n] = 1
-			:: else -> p_holds[n] = 1
+			:: ms == n -> s_holds[n] = 1; s_cgr[n] = 1; ack[n] = 0
+			:: else -> p_holds[n] = 1; p_cgr[n] = 1
 			fi;
 			gen[n]++;
 			designated[n] = 0;
@@ -435,8 +470,8 @@ inline site_deliver(n)          /* rv_site_deliver -> vd */
 		fi
 	:: mk == M_RELEASE ->
 		if
-		:: ms == n -> s_holds[n] = 0
-		:: else -> p_holds[n] = 0
+		:: ms == n -> s_holds[n] = 0; s_cgr[n] = 0
+		:: else -> p_holds[n] = 0; p_cgr[n] = 0
 		fi;
 		designated[n] = mf;
 		vd = (ms == n -> V_NOTHING : V_PEER_RELEASED)
@@ -457,7 +492,7 @@ inline site_stream_lost(n)      /* rv_site_stream_lost (on CLUSTER_DOWN) */
 
 inline site_peer_fenced(n)      /* rv_site_peer_fenced */
 {
-	p_fenced[n] = 1; p_holds[n] = 0; p_agent[n] = 0;
+	p_fenced[n] = 1; p_holds[n] = 0; p_cgr[n] = 0; p_agent[n] = 0;
 	forget_peer_state(n)
 }
 
@@ -640,8 +675,50 @@ inline a_start_decide(n)
 inline a_promote(n)
 {
 	holds[n] = 1;
-	group_start(n);
+	start_wait[n] = 0;
+	if
+	:: CONFIRMED(n) -> group_start(n)
+	:: else -> start_wait[n] = 1
+	fi;
 	nr = PROMOTING
+}
+
+/* promote_check(): mayf says whether this event may start a fence */
+inline promote_check(n, mayf)
+{
+	if
+	:: !start_wait[n] -> KEEP
+	:: start_wait[n] && REFUSED(n) -> start_wait[n] = 0; demote(n, 0)
+	:: start_wait[n] && !REFUSED(n) && CONFIRMED(n) ->
+		start_wait[n] = 0; group_start(n); KEEP
+	:: else ->
+		if
+		:: mayf && !FENCING_OFF && !p_fenced[n] && !p_member[n] -> fence_start(n)
+		:: mayf && !FENCING_OFF && !p_fenced[n] && p_member[n] && !p_agent[n] &&
+		   !p_ever[n] && grace_over[n] -> fence_start(n)
+		:: else
+		fi;
+		KEEP
+	fi
+}
+
+inline a_promote_check(n)
+{
+	promote_check(n, pev == GRACE_OVER)
+}
+
+inline a_promote_fenced(n)
+{
+	site_peer_fenced(n);
+	promote_check(n, 0)
+}
+
+inline a_promote_fence(n)
+{
+	if
+	:: start_wait[n] -> promote_check(n, 1)
+	:: else -> a_holder_fence(n)
+	fi
 }
 
 inline a_claim_denied_start(n)
@@ -709,8 +786,13 @@ inline a_demote_any(n)
 
 inline a_defer_demote(n)
 {
-	deferred[n] = pev;
-	KEEP
+	if
+	:: start_wait[n] ->     /* nothing runs yet: at once */
+		start_wait[n] = 0;
+		rt = ((pev == STANDBY_ON || pev == SWITCHOVER) -> ID(PE(n)) : 0);
+		demote(n, rt)
+	:: else -> deferred[n] = pev; KEEP
+	fi
 }
 
 inline a_stopped(n)
@@ -724,7 +806,8 @@ inline a_active_peer(n)
 {
 	if
 	:: !p_holds[n] -> KEEP
-	:: p_holds[n] && p_have_state[n] && p_role[n] == DEMOTING -> KEEP
+	:: p_holds[n] && p_have_state[n] &&
+	   (p_role[n] == DEMOTING || (p_flags[n] & F_WAIT)) -> KEEP
 	:: else ->
 		if
 		:: n == 0 -> KEEP       /* rv_site_conflict_keep: lower id */
@@ -793,6 +876,9 @@ hidden byte tbl[8 * NEV];
 #define A_a_started 24
 #define A_a_stopped 25
 #define A_a_switchover 26
+#define A_a_promote_check 27
+#define A_a_promote_fence 28
+#define A_a_promote_fenced 29
 
 inline fill_table()
 {
@@ -860,8 +946,8 @@ inline fill_table()
 	ROW(PROMOTING, START_FAILED, a_start_failed)
 	ROW(PROMOTING, STOP_FAILED, a_blocked)
 	ROW(PROMOTING, PEER_WAIT_DONE, a_ignore)
-	ROW(PROMOTING, PEER_CHANGED, a_ignore)
-	ROW(PROMOTING, PEER_LOST, a_holder_fence)
+	ROW(PROMOTING, PEER_CHANGED, a_promote_check)
+	ROW(PROMOTING, PEER_LOST, a_promote_fence)
 	ROW(PROMOTING, PEER_RELEASED, a_ignore)
 	ROW(PROMOTING, SWITCHOVER, a_defer_demote)
 	ROW(PROMOTING, STANDBY_ON, a_defer_demote)
@@ -871,10 +957,10 @@ inline fill_table()
 	ROW(PROMOTING, QUORUM_LOST, a_defer_demote)
 	ROW(PROMOTING, CLUSTER_DOWN, a_defer_demote)
 	ROW(PROMOTING, CLUSTER_UP, a_ignore)
-	ROW(PROMOTING, FENCE_DONE, a_fenced)
+	ROW(PROMOTING, FENCE_DONE, a_promote_fenced)
 	ROW(PROMOTING, FENCE_FAILED, a_ignore)
-	ROW(PROMOTING, FENCE_RETRY, a_holder_fence)
-	ROW(PROMOTING, GRACE_OVER, a_ignore)
+	ROW(PROMOTING, FENCE_RETRY, a_promote_fence)
+	ROW(PROMOTING, GRACE_OVER, a_promote_check)
 
 	ROW(ACTIVE, PEER_WAIT_DONE, a_ignore)
 	ROW(ACTIVE, PEER_CHANGED, a_active_peer)
@@ -990,6 +1076,9 @@ inline run_action(n)
 	:: act == A_a_started -> a_started(n)
 	:: act == A_a_stopped -> a_stopped(n)
 	:: act == A_a_switchover -> a_switchover(n)
+	:: act == A_a_promote_check -> a_promote_check(n)
+	:: act == A_a_promote_fence -> a_promote_fence(n)
+	:: act == A_a_promote_fenced -> a_promote_fenced(n)
 	:: else
 	fi
 }
@@ -1010,6 +1099,9 @@ inline stand_by(n)
 	fi
 }
 
+#define TH_BCAST        3       /* rv_fsm_deliver: a STATE after PEER_CLAIMED
+				 * (then_: see fsm_event) */
+
 /* rv_fsm_deliver: sets pev (the caller runs fsm_event) */
 inline fsm_deliver(n)
 {
@@ -1018,7 +1110,7 @@ inline fsm_deliver(n)
 	if
 	:: vd == V_CLAIM_GRANTED -> claim_pending[n] = 0; pev = CLAIM_GRANTED
 	:: vd == V_CLAIM_DENIED -> claim_pending[n] = 0; pev = CLAIM_DENIED
-	:: vd == V_PEER_CLAIMED -> pev = PEER_CLAIMED
+	:: vd == V_PEER_CLAIMED -> pev = PEER_CLAIMED; then_ = TH_BCAST
 	:: vd == V_PEER_RELEASED -> pev = PEER_RELEASED
 	:: vd == V_SWITCHOVER ->
 		if
@@ -1026,7 +1118,7 @@ inline fsm_deliver(n)
 		:: else
 		fi
 	:: vd == V_PEER_STATE -> pev = PEER_CHANGED
-	:: vd == V_PEER_DENIED -> skip
+	:: vd == V_PEER_DENIED -> bcast_state(n)
 	:: vd == V_NOTHING ->
 		if
 		:: ms == n && role[n] == STANDBY -> stand_by(n)
@@ -1041,7 +1133,6 @@ inline fsm_peer_member(n, m)    /* rv_fsm_peer_member + rv_site_peer_member */
 	if
 	:: p_member[n] != m ->
 		grace_over[n] = 0;
-		sync_self[n] = 0; sync_peer[n] = 0;
 		if
 		:: m && !p_member[n] -> p_fenced[n] = 0
 		:: else
@@ -1052,12 +1143,9 @@ inline fsm_peer_member(n, m)    /* rv_fsm_peer_member + rv_site_peer_member */
 		:: !m ->
 			p_agent[n] = 0;
 			forget_peer_state(n);
-#if JOIN_SYNC
 			p_ever[n] = 0;  /* what it does while away is unknown */
-			p_holds[n] = !FENCING_OFF; /* and what it did last too */
-#endif
 			if
-			:: FENCING_OFF -> p_holds[n] = 0
+			:: FENCING_OFF -> p_holds[n] = 0; p_cgr[n] = 0
 			:: else
 			fi
 		:: else
@@ -1073,13 +1161,16 @@ inline fsm_peer_agent(n, a)     /* rv_fsm_peer_agent + rv_site_peer_agent */
 	if
 	:: p_agent[n] != a ->
 		grace_over[n] = 0;
-		sync_self[n] = 0; sync_peer[n] = 0;
 		p_agent[n] = a;
 		forget_peer_state(n);
 		designated[n] = 0;
 		if
 		:: a ->
 			p_member[n] = 1; p_fenced[n] = 0;
+			if      /* a new relevod never saw our CLAIM */
+			:: s_cgr[n] -> ack[n] = 2
+			:: else
+			fi;
 			bcast_state(n)
 		:: else
 		fi;
@@ -1121,6 +1212,8 @@ inline fsm_event(n)
 	:: pev == EV_NONE && then_ == TH_NONE -> break
 	:: pev == EV_NONE && then_ == TH_CLUSTER_DOWN ->
 		then_ = TH_NONE; pev = CLUSTER_DOWN
+	:: pev == EV_NONE && then_ == TH_BCAST ->
+		then_ = TH_NONE; bcast_state(n)
 	:: pev == EV_NONE && then_ == TH_PEER_AGENT ->
 		then_ = TH_NONE;
 		if
@@ -1150,6 +1243,10 @@ inline fsm_event(n)
 			pev = EV_NONE
 		:: else ->
 			role[n] = nr;
+			if
+			:: nr != PROMOTING -> start_wait[n] = 0
+			:: else
+			fi;
 			if
 			:: nr != from ->
 				printf("MODEL: node %d: %e -> %e (%e)\n", n, from, nr, pev);
@@ -1188,10 +1285,12 @@ inline fsm_init(n)
 	wait_armed[n] = 0;
 	s_holds[n] = 0; p_member[n] = 0; p_agent[n] = 0; p_holds[n] = 0;
 	p_ever[n] = 0; p_fenced[n] = 0; forget_peer_state(n);
-	sync_self[n] = 0; sync_peer[n] = 0;
+	s_claim[n] = 0; p_claim[n] = 0; s_cgr[n] = 0; p_cgr[n] = 0; ack[n] = 0;
+	start_wait[n] = 0;
 	gen[n] = 0; designated[n] = 0; quorate[n] = 0;
 	fz[n] = FZ_IDLE; fretry[n] = 0; wlapse[n] = 0;
-	ls_role[n] = STARTING; ls_flags[n] = 0; ls_gen[n] = 0; ls_reach[n] = 0
+	ls_role[n] = STARTING; ls_flags[n] = 0; ls_gen[n] = 0; ls_claim[n] = 0;
+	ls_reach[n] = 0
 }
 
 /* relevod is gone from node n (crashed, or its node is): nothing of it is
@@ -1225,7 +1324,7 @@ inline power_off(m, keep_res)
 	if
 	:: TOGETHER && conn[PE(m)] ->
 		evs_cut(PE(m));
-		put(PE(m), V_MEMBER, PE(m), 0, STARTING, 0)
+		put(PE(m), V_MEMBER, PE(m), 0, STARTING, 0, 0)
 	:: else
 	fi;
 	alive[m] = 0; coro[m] = 0; wfa[m] = 0; wd_armed[m] = 0; wdue[m] = 0;
@@ -1251,9 +1350,9 @@ end:	do
 		(len(q[PE(n)]) <= LAG || len(q[n]) > LAG) ->
 		if
 		:: len(q[n]) > 0 ->
-			q[n]?mk, ms, mg, mr, mf;
-			printf("MODEL: node %d delivers %e from %d gen %d (%e, %d)\n",
-			       n, mk, ms, mg, mr, mf);
+			q[n]?mk, ms, mg, mr, mf, mc;
+			printf("MODEL: node %d delivers %e from %d gen %d (%e, %d, claim %d)\n",
+			       n, mk, ms, mg, mr, mf, mc);
 			if
 			:: mk == V_MEMBER -> fsm_peer_member(n, mf)
 			:: mk == V_AGENT -> fsm_peer_agent(n, mf)
@@ -1371,7 +1470,7 @@ end:	do
 inline agent_start(n)
 {
 	if
-	:: TOGETHER && conn[PE(n)] -> put(PE(n), V_AGENT, PE(n), 0, STARTING, 1)
+	:: TOGETHER && conn[PE(n)] -> put(PE(n), V_AGENT, PE(n), 0, STARTING, 1, 0)
 	:: else
 	fi;
 	agent[n] = 1; conn[n] = 1;
@@ -1386,7 +1485,7 @@ inline agent_start(n)
 	gop[n] = G_PROBE;
 	wait_armed[n] = 1;
 	if
-	:: TOGETHER -> put(n, V_MEMBER, n, 0, STARTING, 1)
+	:: TOGETHER -> put(n, V_MEMBER, n, 0, STARTING, 1, 0)
 	:: else
 	fi;
 	bcast_state(n);
@@ -1404,7 +1503,7 @@ inline corosync_down(n)
 	if
 	:: TOGETHER && conn[PE(n)] ->
 		evs_cut(PE(n));
-		put(PE(n), V_MEMBER, PE(n), 0, STARTING, 0)
+		put(PE(n), V_MEMBER, PE(n), 0, STARTING, 0, 0)
 	:: else
 	fi;
 	coro[n] = 0; wfa[n] = 0;
@@ -1427,17 +1526,12 @@ inline corosync_down(n)
 inline reconnect(n)
 {
 	if
-	:: TOGETHER && conn[PE(n)] -> put(PE(n), V_AGENT, PE(n), 0, STARTING, 1)
+	:: TOGETHER && conn[PE(n)] -> put(PE(n), V_AGENT, PE(n), 0, STARTING, 1, 0)
 	:: else
 	fi;
 	conn[n] = 1;
-#if JOIN_SYNC
-	p_agent[n] = 0;
-	forget_peer_state(n);
-	sync_self[n] = 0; sync_peer[n] = 0;
-#endif
 	k = TOGETHER;
-	put(n, V_MEMBER, n, 0, STARTING, k);
+	put(n, V_MEMBER, n, 0, STARTING, k, 0);
 	pev = CLUSTER_UP;
 	then_ = TH_PEER_AGENT
 }
@@ -1519,8 +1613,8 @@ end:	/* idle: a site where nothing happens any more */
 		if :: conn[1] -> evs_cut(1) :: else fi;
 		net = 0;
 		UNREACH;
-		if :: conn[0] -> put(0, V_MEMBER, 0, 0, STARTING, 0) :: else fi;
-		if :: conn[1] -> put(1, V_MEMBER, 1, 0, STARTING, 0) :: else fi;
+		if :: conn[0] -> put(0, V_MEMBER, 0, 0, STARTING, 0, 0) :: else fi;
+		if :: conn[1] -> put(1, V_MEMBER, 1, 0, STARTING, 0, 0) :: else fi;
 #if WITNESS
 		if :: wvote = 0 :: wvote = 1 fi;
 #endif
@@ -1535,14 +1629,14 @@ end:	/* idle: a site where nothing happens any more */
 			wfa[0] = 1; wfa[1] = 1;
 			if
 			:: conn[0] ->
-				put(0, V_MEMBER, 0, 0, STARTING, 1);
-				if :: conn[1] -> put(0, V_AGENT, 0, 0, STARTING, 1) :: else fi
+				put(0, V_MEMBER, 0, 0, STARTING, 1, 0);
+				if :: conn[1] -> put(0, V_AGENT, 0, 0, STARTING, 1, 0) :: else fi
 			:: else
 			fi;
 			if
 			:: conn[1] ->
-				put(1, V_MEMBER, 1, 0, STARTING, 1);
-				if :: conn[0] -> put(1, V_AGENT, 1, 0, STARTING, 1) :: else fi
+				put(1, V_MEMBER, 1, 0, STARTING, 1, 0);
+				if :: conn[0] -> put(1, V_AGENT, 1, 0, STARTING, 1, 0) :: else fi
 			:: else
 			fi
 		:: else
@@ -1567,7 +1661,7 @@ end:	/* idle: a site where nothing happens any more */
 		:: TOGETHER ->
 			wfa[0] = 1; wfa[1] = 1;
 			if
-			:: conn[PE(w)] -> put(PE(w), V_MEMBER, PE(w), 0, STARTING, 1)
+			:: conn[PE(w)] -> put(PE(w), V_MEMBER, PE(w), 0, STARTING, 1, 0)
 			:: else
 			fi
 		:: !TOGETHER && !(alive[PE(w)] && coro[PE(w)]) -> wvote = w
@@ -1581,7 +1675,7 @@ end:	/* idle: a site where nothing happens any more */
 		printf("MODEL: world: relevod crashes on node %d\n", w);
 		if
 		:: TOGETHER && conn[w] && conn[PE(w)] ->
-			put(PE(w), V_AGENT, PE(w), 0, STARTING, 0)
+			put(PE(w), V_AGENT, PE(w), 0, STARTING, 0, 0)
 		:: else
 		fi;
 		agent_gone(w);
@@ -1596,7 +1690,7 @@ end:	/* idle: a site where nothing happens any more */
 		:: TOGETHER ->
 			wfa[0] = 1; wfa[1] = 1;
 			if
-			:: conn[PE(w)] -> put(PE(w), V_MEMBER, PE(w), 0, STARTING, 1)
+			:: conn[PE(w)] -> put(PE(w), V_MEMBER, PE(w), 0, STARTING, 1, 0)
 			:: else
 			fi
 		:: !TOGETHER && !(alive[PE(w)] && coro[PE(w)]) -> wvote = w

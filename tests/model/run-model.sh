@@ -8,8 +8,8 @@
 #
 #   run-model.sh [CHECK...]      (default: all; see the table below)
 #
-# Environment: SPIN (spin), CC (cc), MODEL_CFLAGS (-O1), MODEL_MEMLIM (8192),
-# MODEL_DEFS (more spin -D knobs for every check, e.g. -DJOIN_SYNC=1),
+# Environment: SPIN (spin), CC (cc), MODEL_CFLAGS (-O1), MODEL_MEMLIM (16384),
+# MODEL_DEFS (more spin -D knobs for every check, e.g. -DQCAP=14),
 # MODEL_TIMEOUT (600), MODEL_WORK (./model-work: pan sources, trails, logs),
 # srcdir (the directory of relevo.pml; default: this script's).
 
@@ -18,7 +18,7 @@ model=$srcdir/relevo.pml
 SPIN=${SPIN:-spin}
 CC=${CC:-cc}
 MODEL_CFLAGS=${MODEL_CFLAGS:--O1}
-MODEL_MEMLIM=${MODEL_MEMLIM:-8192}
+MODEL_MEMLIM=${MODEL_MEMLIM:-16384}
 MODEL_TIMEOUT=${MODEL_TIMEOUT:-600}
 MODEL_WORK=${MODEL_WORK:-$(pwd)/model-work}
 MODEL_DEFS=${MODEL_DEFS:-}
@@ -37,13 +37,13 @@ fi
 # few minutes; RFAILS/FFAILS: failed resource actions, failed fence methods.
 ONLY_PART='-DF_CRASH=0 -DF_AGENT=0 -DF_CORO=0'
 checks="
-partition|-DFAULTS=1 $ONLY_PART|safety|hole|H1, H5
+partition|-DFAULTS=1 $ONLY_PART|safety|pass|H1, H5 fixed
 crash|-DFAULTS=1 -DF_PART=0 -DF_AGENT=0 -DF_CORO=0|safety|pass|
 relevod|-DFAULTS=1 -DF_PART=0 -DF_CRASH=0 -DF_CORO=0|safety|pass|
-corosync|-DFAULTS=1 -DF_PART=0 -DF_CRASH=0 -DF_AGENT=0|safety|hole|H1
+corosync|-DFAULTS=1 -DF_PART=0 -DF_CRASH=0 -DF_AGENT=0|safety|pass|H1 fixed
 operator|-DFAULTS=0 -DOPS=2|safety|pass|
-watchdog|-DFAULTS=1 -DWATCHDOG=1 -DFENCE_AGENT=0 $ONLY_PART|safety|hole|H1; H3 fixed
-witness|-DFAULTS=1 -DWATCHDOG=1 -DWITNESS=1 -DFENCE_AGENT=0 $ONLY_PART|safety|hole|H1; H6 fixed
+watchdog|-DFAULTS=1 -DWATCHDOG=1 -DFENCE_AGENT=0 $ONLY_PART|safety|pass|H1, H3 fixed
+witness|-DFAULTS=1 -DWATCHDOG=1 -DWITNESS=1 -DFENCE_AGENT=0 $ONLY_PART|safety|pass|H1, H6 fixed
 fencing-off|-DFAULTS=1 -DFENCING_OFF=1 $ONLY_PART|safety|violation|
 liveness|-DFAULTS=0 -DRFAILS=0 -DLIVENESS=1|liveness|pass|
 "
