@@ -309,6 +309,16 @@ a_promote_fenced(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 	return promote_check(fsm, 0);
 }
 
+/* PROMOTING, the start waiting: the probe that was under way when the claim
+ * was granted (maintenance ended just before) is done. rv_fsm_probed set
+ * holds to what it found; the grant holds the site whatever it found. */
+static int
+a_promote_probed(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
+{
+	fsm->holds = 1;
+	return promote_check(fsm, 0);
+}
+
 /* PROMOTING: the peer was lost (or a fence is retried) */
 static int
 a_promote_fence(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
@@ -600,6 +610,7 @@ static const struct fsm_row fsm_table[] = {
 	ROW(FENCING, CLUSTER_DOWN, a_fence_abort),
 	ROW(FENCING, CLUSTER_UP, a_fence_recheck),
 
+	ROW(PROMOTING, PROBED, a_promote_probed), /* granted while re-probing */
 	ROW(PROMOTING, STARTED, a_started),
 	ROW(PROMOTING, START_FAILED, a_start_failed),
 	ROW(PROMOTING, STOP_FAILED, a_blocked),

@@ -713,6 +713,12 @@ inline a_promote_fenced(n)
 	promote_check(n, 0)
 }
 
+inline a_promote_probed(n)
+{
+	holds[n] = 1;
+	promote_check(n, 0)
+}
+
 inline a_promote_fence(n)
 {
 	if
@@ -879,6 +885,7 @@ hidden byte tbl[8 * NEV];
 #define A_a_promote_check 27
 #define A_a_promote_fence 28
 #define A_a_promote_fenced 29
+#define A_a_promote_probed 30
 
 inline fill_table()
 {
@@ -942,6 +949,7 @@ inline fill_table()
 	ROW(FENCING, CLUSTER_DOWN, a_fence_abort)
 	ROW(FENCING, CLUSTER_UP, a_fence_recheck)
 
+	ROW(PROMOTING, PROBED, a_promote_probed)
 	ROW(PROMOTING, STARTED, a_started)
 	ROW(PROMOTING, START_FAILED, a_start_failed)
 	ROW(PROMOTING, STOP_FAILED, a_blocked)
@@ -1079,6 +1087,7 @@ inline run_action(n)
 	:: act == A_a_promote_check -> a_promote_check(n)
 	:: act == A_a_promote_fence -> a_promote_fence(n)
 	:: act == A_a_promote_fenced -> a_promote_fenced(n)
+	:: act == A_a_promote_probed -> a_promote_probed(n)
 	:: else
 	fi
 }
@@ -1387,8 +1396,10 @@ end:	do
 			/* the timer: 2T after the base when it started; if the
 			 * vote lapsed since, at some moment before the new
 			 * base's 2T (the model lets it fire at any moment) */
-#define WD_VOTE(n)   (WITNESS && quorate[n])    /* fencing.c no_witness_vote
-						 * == NULL */
+#define WD_VOTE(n)   (WITNESS && quorate[n] && !(p_member[n] && p_agent[n]))
+			/* fencing.c no_witness_vote() == NULL: quorate with
+			 * the qdevice, and the peer not back (its node and its
+			 * relevod): such a peer was not reset (f4d9e95) */
 #define L_RETRY(n)   (agent[n] && fretry[n])
 #define ROOM         (len(q[0]) <= LAG && len(q[1]) <= LAG)
 #define L_ANY(n)     (L_PROBE(n) || L_START(n) || L_STOP(n) || L_MONFAIL(n) || \

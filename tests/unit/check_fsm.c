@@ -357,6 +357,7 @@ static const struct row_expect rows[] = {
 	 * rolled back -> STANDBY (RELEASE to the peer, health failed), a
 	 * failed rollback -> BLOCKED. Reasons to demote are deferred until
 	 * started; the rest is ignored. */
+	R(PROMOTING, PROBED, PROMOTING),
 	R(PROMOTING, STARTED, ACTIVE), R(PROMOTING, START_FAILED, STANDBY),
 	R(PROMOTING, STOP_FAILED, BLOCKED), R(PROMOTING, PEER_WAIT_DONE, PROMOTING),
 	R(PROMOTING, PEER_CHANGED, PROMOTING), R(PROMOTING, PEER_LOST, PROMOTING),
@@ -1682,6 +1683,50 @@ START_TEST(stream_claim_denied_while_probing)
 }
 END_TEST
 
+/* Found by the model (check "operator") once a granted claim waits for the
+ * peer's word: a claim sent from STANDBY, maintenance on and off before it
+ * is delivered; it is granted while the new probe runs. The start waits, so
+ * nothing cancels the probe, and its PROBED comes in PROMOTING: it must be
+ * taken (not dropped as a BUG), the grant still holds the site, and the
+ * peer's answer starts the group. */
+START_TEST(stream_claim_granted_while_probing)
+{
+	struct rv_config *cfg = load(CONFIG("fsm.conf"));
+	struct bus *b = site_start(cfg, 0, 1);
+	struct node *n1 = &b->node[0];
+
+	ck_assert_int_eq(n1->fsm.role, RV_ROLE_ACTIVE);
+	/* n1 stands by and claims again at once (n2 is in standby) */
+	rv_fsm_event(&n1->fsm, RV_EV_STANDBY_ON, "test: standby");
+	bus_run(b);
+	ck_assert_int_eq(n1->fsm.role, RV_ROLE_STANDBY);
+	rv_fsm_event(&n1->fsm, RV_EV_STANDBY_OFF, "test: unstandby");
+	ck_assert_uint_eq(n1->sent[RV_MSG_CLAIM], 2);
+	rv_fsm_event(&n1->fsm, RV_EV_MAINT_ON, "test: maintenance on");
+	rv_fsm_event(&n1->fsm, RV_EV_MAINT_OFF, "test: maintenance off");
+	ck_assert_int_eq(n1->fsm.role, RV_ROLE_STARTING);
+	ck_assert_int_eq(n1->op, OP_PROBE);
+	/* the claim is granted while the probe runs; the probe ends before
+	 * the peer's answer comes */
+	while (n1->fsm.role != RV_ROLE_PROMOTING && b->head != b->tail)
+		(void)bus_step(b);
+	ck_assert_int_eq(n1->fsm.role, RV_ROLE_PROMOTING);
+	ck_assert_int_eq(n1->fsm.start_wait, 1);
+	ck_assert_int_eq(n1->op, OP_PROBE);
+	complete(n1);
+	ck_assert_uint_eq(n1->fsm.unexpected, 0);
+	ck_assert_int_eq(n1->fsm.local.probed, 1);
+	ck_assert_int_eq(n1->fsm.holds, 1);
+	ck_assert_int_eq(n1->fsm.role, RV_ROLE_PROMOTING);
+	bus_run(b);
+	bus_tick(b);
+	ck_assert_uint_eq(n1->fsm.unexpected, 0);
+	expect_active(b, 0);
+	ck_assert_uint_eq(n1->starts, 2);
+	bus_free(b, cfg);
+}
+END_TEST
+
 /* Found by the model (tests/model, check "relevod"): n2 restarts while n1
  * holds; n2 sees n1's relevod in the group, but n1's relevod dies before it
  * has seen n2 join, so n2 never gets a STATE from it. n1's resources run on.
@@ -2090,6 +2135,7 @@ fsm_suite(void)
 	tcase_add_test(stream, stream_claim_for_another_dropped);
 	tcase_add_test(stream, stream_claim_granted_in_maintenance);
 	tcase_add_test(stream, stream_claim_denied_while_probing);
+	tcase_add_test(stream, stream_claim_granted_while_probing);
 	tcase_add_test(stream, stream_agent_gone_before_it_said);
 	tcase_add_test(stream, stream_own_corosync_lost_then_back);
 	tcase_add_test(stream, stream_split_holes_grant_waits);
