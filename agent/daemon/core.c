@@ -278,14 +278,18 @@ standby_persist(struct rv_ctx *ctx, int on)
 /* ------------------------------------------------------------ cluster ops */
 
 /* Keep when quorum was last gained (fencing.c counts the watchdog wait
- * from it). */
+ * from it) and lost (may_feed's deadline for a holder that lost the witness
+ * vote). */
 static void
 note_quorum(struct rv_ctx *ctx, int quorate)
 {
-	if (!quorate)
+	if (!quorate) {
+		if (ctx->quorate_since_ms != 0 || ctx->quorum_lost_ms == 0)
+			ctx->quorum_lost_ms = rv_now_ms();
 		ctx->quorate_since_ms = 0;
-	else if (ctx->quorate_since_ms == 0)
+	} else if (ctx->quorate_since_ms == 0) {
 		ctx->quorate_since_ms = rv_now_ms();
+	}
 }
 
 static void

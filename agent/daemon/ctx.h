@@ -47,6 +47,8 @@ struct rv_ctx {
 	uint64_t cluster_down_ms;    /* when the corosync connection was lost */
 	uint64_t quorate_since_ms;   /* when this node last became quorate (0: it
 				      * is not); fencing.c's watchdog wait */
+	uint64_t quorum_lost_ms;     /* when it last lost quorum (or started
+				      * without it); fencing.c's may_feed */
 	uint64_t handover_ms;        /* when a switchover or standby began */
 	char handover_why[96];
 

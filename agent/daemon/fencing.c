@@ -570,9 +570,28 @@ may_feed(void *data, const char **why)
 		}
 		return 1;
 	}
-	if (p->member || p->fenced)
+	if (p->member)
 		return 1;
 	witness_vote = ctx->cfg->witness == RV_WITNESS_QDEVICE && fsm->site.quorate;
+	if (p->fenced) {
+		/* Confirmed off, and not back in our membership. Without a
+		 * witness nobody takes the site from us but with a fence
+		 * agent. With one, losing its vote means the other side has
+		 * it: the peer booted, cut off from us, and its watchdog
+		 * wait, counted from when it got the vote, will take us as
+		 * reset or stopped. So stop in time, as for a lost peer
+		 * (the model's witness check: a holder that demoted on the
+		 * loss fed its watchdog through a slow stop, and the peer
+		 * started meanwhile). */
+		if (ctx->cfg->witness != RV_WITNESS_QDEVICE || witness_vote)
+			return 1;
+		if (now - ctx->quorum_lost_ms >= ctx->cfg->watchdog.timeout_ms) {
+			*why = "holds the site without the witness vote (the peer fenced "
+			       "earlier may be back, cut off), and not stopped in time";
+			return 0;
+		}
+		return 1;
+	}
 	if (witness_vote)
 		return 1;
 	lost = ctx->peer_lost_ms != 0 ? ctx->peer_lost_ms : ctx->started_ms;

@@ -1319,7 +1319,11 @@ inline agent_gone(n)
 #define STARVES(n) (agent[n] && holds[n] && role[n] != MAINTENANCE && \
 	((role[n] == BLOCKED && !blocked_fence[n]) || \
 	 (!conn[n]) || \
-	 (conn[n] && !p_member[n] && !p_fenced[n] && !(WITNESS && quorate[n]))))
+	 (conn[n] && !p_member[n] && !(WITNESS && quorate[n]) && \
+	  (!p_fenced[n] || WITNESS))))
+			/* a peer fenced earlier feeds it only without a
+			 * witness: with one, not holding the vote means the
+			 * peer is up, cut off, and will wait us out */
 /* the device is armed and nobody feeds it: relevod died */
 #define UNFED(n) (wd_armed[n] && alive[n] && !agent[n])
 

@@ -483,6 +483,72 @@ START_TEST(watchdog_wait_peer_back)
 }
 END_TEST
 
+/* A holder whose peer was fenced earlier, and has not come back into its
+ * membership, feeds its watchdog while it holds the witness vote. Losing
+ * the vote means the peer booted, cut off, and has the vote: its wait will
+ * take this node as reset or stopped. So one watchdog timeout after the
+ * loss, a node still holding stops feeding (found by the model's witness
+ * check: it fed through a slow stop while the peer started). Without a
+ * witness nothing takes the site but a fence agent: it feeds on. */
+static int
+starves_after(struct rv_ctx *ctx, struct harness *h, unsigned ms)
+{
+	qb_loop_timer_handle t;
+
+	ck_assert_int_eq(qb_loop_timer_add(h->loop, QB_LOOP_HIGH, ms * QB_TIME_NS_IN_MSEC,
+					   h->loop, stop_loop, &t), 0);
+	qb_loop_run(h->loop);
+	return ctx->fencing.wd.starving;
+}
+
+static void
+fenced_holder(struct rv_ctx *ctx)
+{
+	ctx->cluster.connected = 1;
+	ctx->fsm.role = RV_ROLE_ACTIVE;
+	ctx->fsm.holds = 1;
+	ctx->fsm.site.self.holds = 1;
+	rv_site_peer_member(&ctx->fsm.site, 0);
+	rv_site_peer_fenced(&ctx->fsm.site);
+}
+
+START_TEST(watchdog_fenced_peer_vote_lost)
+{
+	struct harness h;
+	struct rv_ctx ctx;
+
+	harness_start(&h, 10000, 1);
+	watchdog_site(&ctx, &h, 1);
+	fenced_holder(&ctx);
+	/* with the vote: fed */
+	ck_assert_int_eq(starves_after(&ctx, &h, 1200), 0);
+	/* the vote lost just now: fed until one timeout (2 s) has passed */
+	ctx.fsm.site.quorate = 0;
+	ctx.quorate_since_ms = 0;
+	ctx.quorum_lost_ms = rv_now_ms();
+	ck_assert_int_eq(starves_after(&ctx, &h, 1000), 0);
+	/* lost long enough ago, still holding: starved, and says why */
+	ctx.quorum_lost_ms = rv_now_ms() - 2500;
+	ck_assert_int_eq(starves_after(&ctx, &h, 1200), 1);
+	ck_assert_ptr_nonnull(ctx.fencing.wd.starve_why);
+	ck_assert_ptr_nonnull(strstr(ctx.fencing.wd.starve_why, "witness vote"));
+	/* stopped in time: nothing held, fed again */
+	ctx.fsm.holds = 0;
+	ck_assert_int_eq(starves_after(&ctx, &h, 1200), 0);
+	done_site(&ctx, &h);
+
+	/* no witness: the fenced peer cannot take the site by a wait */
+	harness_start(&h, 10000, 1);
+	watchdog_site(&ctx, &h, 0);
+	fenced_holder(&ctx);
+	ctx.fsm.site.quorate = 0;
+	ctx.quorate_since_ms = 0;
+	ctx.quorum_lost_ms = rv_now_ms() - 2500;
+	ck_assert_int_eq(starves_after(&ctx, &h, 1200), 0);
+	done_site(&ctx, &h);
+}
+END_TEST
+
 static Suite *
 fencing_suite(void)
 {
@@ -502,6 +568,7 @@ fencing_suite(void)
 	tcase_add_test(t, watchdog_wait_counts_from_quorum);
 	tcase_add_test(t, watchdog_wait_vote_lapses);
 	tcase_add_test(t, watchdog_wait_peer_back);
+	tcase_add_test(t, watchdog_fenced_peer_vote_lost);
 	suite_add_tcase(s, t);
 	return s;
 }
