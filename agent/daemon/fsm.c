@@ -270,7 +270,7 @@ promote_check(struct rv_fsm *fsm, int may_fence)
 	if (!fsm->start_wait)
 		return fsm->role;
 	if (rv_site_start_refused(&fsm->site, &why)) {
-		fsm->start_wait = 0;
+		/* leaving PROMOTING clears start_wait (change_role) */
 		snprintf(fsm->cause, sizeof(fsm->cause), "claim given up before the start: %s",
 			 why);
 		return demote(fsm, 0);
@@ -368,7 +368,6 @@ a_promote(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 	const char *why;
 
 	fsm->holds = 1;
-	fsm->start_wait = 0;
 	if (rv_site_start_confirmed(&fsm->site, &why)) {
 		fsm->ops->group_start(fsm->data);
 		return RV_ROLE_PROMOTING;
@@ -477,11 +476,9 @@ a_demote_any(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 static int
 a_defer_demote(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 {
-	if (fsm->start_wait) {
-		fsm->start_wait = 0;
+	if (fsm->start_wait)
 		return demote(fsm, ev == RV_EV_STANDBY_ON || ev == RV_EV_SWITCHOVER
 				   ? fsm->site.peer.id : 0);
-	}
 	fsm->deferred = ev;
 	return fsm->role;
 }
@@ -507,8 +504,8 @@ a_active_peer(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 	 * loser of a conflict) is no rival: the holder keeps the site; nor is
 	 * one whose claim was granted in its own view but which waits for
 	 * our word to start: it gives up on our STATE */
-	if (p->have_state && (p->state.role == RV_ROLE_DEMOTING ||
-			      (p->state.flags & RV_STATE_WAITING)))
+	if (rv_site_peer_stopping(&fsm->site) ||
+	    (p->have_state && (p->state.flags & RV_STATE_WAITING)))
 		return fsm->role;
 	qb_log(LOG_CRIT, "both nodes hold the site (a partition healed with fencing off)");
 	if (rv_site_conflict_keep(&fsm->site))

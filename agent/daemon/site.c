@@ -400,14 +400,20 @@ rv_site_start_confirmed(const struct rv_site *site, const char **why)
 }
 
 int
-rv_site_start_refused(const struct rv_site *site, const char **why)
+rv_site_peer_stopping(const struct rv_site *site)
 {
 	const struct rv_site_node *p = &site->peer;
 
+	return p->have_state && p->state.role == RV_ROLE_DEMOTING;
+}
+
+int
+rv_site_start_refused(const struct rv_site *site, const char **why)
+{
 	if (site->ack == RV_SITE_ACK_REFUSED)
 		return *why = "the peer's view did not grant the claim", 1;
 	/* a peer stopping what its probe found is no rival: wait for it */
-	if (p->holds && !(p->have_state && p->state.role == RV_ROLE_DEMOTING))
+	if (site->peer.holds && !rv_site_peer_stopping(site))
 		return *why = "the peer holds the site too", 1;
 	return *why = "not refused", 0;
 }

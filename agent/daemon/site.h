@@ -167,6 +167,10 @@ int rv_site_fence_delayed(const struct rv_site *site);
  * *why says what is awaited otherwise. */
 int rv_site_start_confirmed(const struct rv_site *site, const char **why);
 
+/* The peer's last STATE shows it stopping what it held (leftovers its probe
+ * found, or the loser of a conflict): no rival for the site. */
+int rv_site_peer_stopping(const struct rv_site *site);
+
 /* Our granted CLAIM must be given up: the peer refused it, or holds the site
  * itself (and is not merely stopping leftovers). *why says which. */
 int rv_site_start_refused(const struct rv_site *site, const char **why);
