@@ -16,6 +16,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 limit=${RELEVO_TEST_TIMEOUT:-900}
+# a build with --enable-sanitizers: UBSan's reports name the whole stack
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 logdir=$(mktemp -d /tmp/relevo-itest.XXXXXX)
 passed=0 failed=0 failures=""
 
@@ -37,7 +39,12 @@ for t in "$@"; do
 		RELEVO_HARNESS_ROOT=$root H_KEEP_LOGS=$logdir/$tn.nodes h_down "$c" >> "$logdir/$tn.log" 2>&1
 	done
 	rmdir "$root" 2> /dev/null
-	if [ $rc -eq 0 ] && [ -z "$leaked" ]; then
+	# under --enable-sanitizers a report anywhere (the test's own output, any
+	# node's daemon logs) fails the test, even one from a process whose exit
+	# the test did not look at
+	sanitized=$(grep -rlE '==[0-9]+==ERROR: (Address|Leak)Sanitizer|: runtime error: ' \
+		"$logdir/$tn.log" "$logdir/$tn.nodes" 2> /dev/null)
+	if [ $rc -eq 0 ] && [ -z "$leaked" ] && [ -z "$sanitized" ]; then
 		passed=$((passed + 1))
 		echo "PASS: $tn (${secs}s)"
 		[ "${VERBOSE:-0}" = 0 ] || sed 's/^/    /' "$logdir/$tn.log"
@@ -46,6 +53,7 @@ for t in "$@"; do
 		failures="$failures $tn"
 		[ $rc -ne 124 ] || echo "  (timed out after ${limit}s)"
 		[ -z "$leaked" ] || echo "  (left clusters behind:$leaked)"
+		[ -z "$sanitized" ] || echo "  (sanitizer reports in:" $sanitized ")"
 		echo "FAIL: $tn (${secs}s, exit $rc); the nodes' logs are in $logdir/$tn.nodes; its log:"
 		sed 's/^/    /' "$logdir/$tn.log"
 	fi
