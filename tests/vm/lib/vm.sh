@@ -117,7 +117,7 @@ vm_down() {
 	# run-tests.sh (the integration tier's runner, shared) names the place
 	VM_KEEP_LOGS=${VM_KEEP_LOGS:-${H_KEEP_LOGS:-}}
 	for f in "$VM_ST"/*.bg.pid; do
-		[ -e "$f" ] && h_pid_kill "$f"
+		[ -e "$f" ] && vm__bg_kill "$f"
 	done
 	while read -r name; do
 		[ -n "$name" ] && h_pid_kill "$VM_ST/$name/qemu.pid"
@@ -151,14 +151,26 @@ vm_mark() {
 	vm_log "[$t ms] $*"
 }
 
-# vm_bg NAME CMD...: CMD in the background, recorded for vm_down.
+# vm_bg NAME CMD...: CMD in the background, in a process group of its own,
+# recorded for vm_down. CMD is often a function: the subshell running it is
+# the recorded pid, the programs it runs are its children, and the whole
+# group is killed (a child of a killed subshell would live on).
 vm_bg() {
 	local name=$1
 	shift
+	set -m
 	"$@" &
+	set +m
 	h_pid_id $! > "$VM_ST/$name.bg.pid"
 }
-vm_bg_stop() { h_pid_kill "$VM_ST/$1.bg.pid"; rm -f "$VM_ST/$1.bg.pid"; }
+# vm__bg_kill FILE: the group of the recorded pid, if that process still runs.
+vm__bg_kill() {
+	local pid
+	h_pid_alive "$1" || return 0
+	read -r pid _ < "$1"
+	kill -KILL -- "-$pid" 2> /dev/null || kill -KILL "$pid" 2> /dev/null || true
+}
+vm_bg_stop() { vm__bg_kill "$VM_ST/$1.bg.pid"; rm -f "$VM_ST/$1.bg.pid"; }
 
 # ---------------------------------------------------------------- machines
 
