@@ -6,7 +6,9 @@
 # Each test runs under a time limit (RELEVO_TEST_TIMEOUT if set, else the
 # test's own "# run-tests-timeout: SECONDS" line, else 900 s) with its own
 # harness state root; whatever cluster a test leaves behind (it should leave
-# none) is torn down here and the test counted as failed. Prints "N passed, N failed" last; exits 1 on failure.
+# none) is torn down here and the test counted as failed. A test that exits
+# 77 cannot run with this build (its last line says why) and is counted as
+# skipped. Prints "N passed, N failed" last; exits 1 on failure.
 set -uo pipefail
 here=$(dirname "$(readlink -f "$0")")
 . "$here/lib/harness.sh"
@@ -19,7 +21,7 @@ limit=${RELEVO_TEST_TIMEOUT:-900}
 # a build with --enable-sanitizers: UBSan's reports name the whole stack
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 logdir=$(mktemp -d /tmp/relevo-itest.XXXXXX)
-passed=0 failed=0 failures=""
+passed=0 failed=0 skipped=0 failures=""
 
 for t in "$@"; do
 	tn=$(basename "$t" .test)
@@ -44,7 +46,12 @@ for t in "$@"; do
 	# the test did not look at
 	sanitized=$(grep -rlE '==[0-9]+==ERROR: (Address|Leak)Sanitizer|: runtime error: ' \
 		"$logdir/$tn.log" "$logdir/$tn.nodes" 2> /dev/null)
-	if [ $rc -eq 0 ] && [ -z "$leaked" ] && [ -z "$sanitized" ]; then
+	if [ $rc -eq 77 ] && [ -z "$leaked" ] && [ -z "$sanitized" ]; then
+		# exit 77 (automake's convention): the test cannot run with this
+		# build; its last line says why
+		skipped=$((skipped + 1))
+		echo "SKIP: $tn ($(tail -n 1 "$logdir/$tn.log"))"
+	elif [ $rc -eq 0 ] && [ -z "$leaked" ] && [ -z "$sanitized" ]; then
 		passed=$((passed + 1))
 		echo "PASS: $tn (${secs}s)"
 		[ "${VERBOSE:-0}" = 0 ] || sed 's/^/    /' "$logdir/$tn.log"
@@ -65,5 +72,9 @@ else
 	echo "logs: $logdir"
 	[ -z "$failures" ] || echo "failed:$failures"
 fi
-echo "$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ]
