@@ -136,10 +136,12 @@ chroot "$root" depmod "$kver"
 
 # 3. The system as every node starts it. Units the tests start themselves or
 # that only cost time under emulation are kept from starting at boot:
-# corosync and relevod are started by the tests once DRBD is set up, Postfix
+# corosync, corosync-qdevice and relevod are started by the tests once DRBD is set up, Postfix
 # is started by relevod only (as in production), DRBD is brought up by the
 # tests.
-chroot "$root" systemctl disable corosync.service > /dev/null 2>&1 || true
+for unit in corosync.service corosync-qdevice.service; do
+	chroot "$root" systemctl disable "$unit" > /dev/null 2>&1 || true
+done
 for unit in postfix.service drbd.service apt-daily.timer \
 	apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service \
 	fstrim.timer logrotate.timer man-db.timer dpkg-db-backup.timer \

@@ -113,19 +113,23 @@ vm_layer() {
 	vm_mark "layer built ($mb MB, $(($(h_now_ms) - t0)) ms)"
 }
 
-# vm_site_conf STAGE [fencing=on|off] [device=vm|none] [watchdog=SECONDS|off]:
-# the site's configuration files under STAGE. Fencing on means: relevod
-# fences with fence_harness (the VM-level fence device; device=none leaves
-# it out, for watchdog-only fencing) and DRBD is "fencing
+# vm_site_conf STAGE [fencing=on|off] [device=vm|none] [watchdog=SECONDS|off]
+# [witness=qdevice|none]: the site's configuration files under STAGE. Fencing
+# on means: relevod fences with fence_harness (the VM-level fence device;
+# device=none leaves it out, for watchdog-only fencing) and DRBD is "fencing
 # resource-and-stonith" with relevo's fence-peer / unfence-peer handlers.
+# witness=qdevice: the third vote comes from corosync-qnetd in the client
+# namespace (vm_qnetd_start, no TLS) through corosync-qdevice on each node,
+# and relevod's [site] says witness = qdevice (watchdog fencing needs it).
 vm_site_conf() {
-	local stage=$1 fencing=off watchdog=off device=vm opt handler="" unfence="" f
+	local stage=$1 fencing=off watchdog=off device=vm witness=none opt handler="" unfence="" f
 	shift
 	for opt in "$@"; do
 		case $opt in
 		fencing=*) fencing=${opt#*=} ;;
 		watchdog=*) watchdog=${opt#*=} ;;
 		device=*) device=${opt#*=} ;;
+		witness=none | witness=qdevice) witness=${opt#*=} ;;
 		*) vm_log "error: vm_site_conf: unknown option $opt"; return 1 ;;
 		esac
 	done
@@ -168,7 +172,7 @@ vm_site_conf() {
 	}
 	quorum {
 		provider: corosync_votequorum
-		two_node: 1
+	$(vm__quorum_conf "$witness")
 	}
 	logging {
 		to_syslog: yes
@@ -262,6 +266,7 @@ vm_site_conf() {
 		fencing = $fencing
 		EOF
 		[ "$fencing" != on ] || echo "fence-delay = 5s"
+		[ "$witness" = none ] || echo "witness = $witness"
 		cat <<-EOF
 
 		[node n1]
@@ -332,25 +337,43 @@ vm_site_conf() {
 	chmod 644 "$stage/etc/relevo/relevo.conf"
 }
 
-# vm_supports LAYER-OPTIONS...: does the relevod under test accept the site
-# configuration these options make (fencing = on, a [watchdog])? Checked on
-# the host with `relevod -t`, the fence agent named by its path here. The
-# scenarios use it to switch to fencing = on once relevod has it.
-# RELEVO_VM_FENCING=on|off overrides the answer for fencing=on.
-vm_supports() {
-	local tmp rc opt
-	for opt in "$@"; do
-		if [ "$opt" = fencing=on ] && [ -n "${RELEVO_VM_FENCING:-}" ]; then
-			[ "$RELEVO_VM_FENCING" = on ]
-			return
-		fi
-	done
+# corosync.conf's quorum lines: two_node, or the qdevice of the client's
+# corosync-qnetd (ffsplit: at a split the vote goes to one half).
+vm__quorum_conf() {
+	case $1 in
+	none) printf '\ttwo_node: 1' ;;
+	qdevice)
+		printf '\tdevice {\n\t\tmodel: net\n\t\tvotes: 1\n\t\tnet {\n'
+		printf '\t\t\thost: %s\n\t\t\ttls: off\n\t\t\talgorithm: ffsplit\n' "$VM_CLIENT_IP"
+		printf '\t\t}\n\t}'
+		;;
+	esac
+}
+
+# vm_conf_check LAYER-OPTIONS...: relevod under test accepts the site
+# configuration these options make (checked on the host with `relevod -t`,
+# the fence agent named by its path here); if not, says why and fails.
+vm_conf_check() {
+	local tmp rc
 	tmp=$(mktemp -d "$VM_ST/conf-check.XXXXXX")
-	vm_site_conf "$tmp" "$@" || return 1
+	# DRBD's handlers are looked for in the stage: the build's own, here
+	mkdir -p "$tmp/usr/libexec/relevo"
+	ln -s "$RELEVO_BUILDDIR/fence/relevo-fence-peer" "$tmp/usr/libexec/relevo/relevo-fence-peer"
+	ln -s relevo-fence-peer "$tmp/usr/libexec/relevo/relevo-unfence-peer"
+	vm_site_conf "$tmp" "$@" || { rm -rf "$tmp"; return 1; }
 	sed -i "s|^agent = fence_harness|agent = $RELEVO_SRCDIR/tests/fence_harness|" "$tmp/etc/relevo/relevo.conf"
 	"$RELEVO_BUILDDIR/agent/daemon/relevod" -t -c "$tmp/etc/relevo/relevo.conf" > "$tmp/check.out" 2>&1
 	rc=$?
-	[ $rc -eq 0 ] || vm_log "relevod -t refuses $*: $(head -n 3 "$tmp/check.out" | tr '\n' ' ')"
+	[ $rc -eq 0 ] || { vm_log "error: relevod -t refuses the site's configuration ($*):"; cat "$tmp/check.out" >&2; }
 	rm -rf "$tmp"
 	return $rc
+}
+
+# vm_fencing: the scenarios' fencing, on (the VM fence device) unless
+# RELEVO_VM_FENCING=off says otherwise.
+vm_fencing() {
+	case ${RELEVO_VM_FENCING:-on} in
+	on | off) echo "${RELEVO_VM_FENCING:-on}" ;;
+	*) vm_log "error: RELEVO_VM_FENCING=$RELEVO_VM_FENCING: on or off"; return 1 ;;
+	esac
 }

@@ -5,8 +5,9 @@
 #   vm_site_up [LAYER-OPTIONS]   layer, boot n1 and n2, DRBD created and
 #                                synced, the spool laid out, corosync and
 #                                relevod started; prints the timings
-#   vm_site_start NAME           corosync and relevod on a booted node whose
-#                                DRBD disk exists (a node booted again)
+#   vm_site_start NAME           corosync (and corosync-qdevice) and relevod
+#                                on a booted node whose DRBD disk exists
+#   vm_qnetd_start               the witness: corosync-qnetd in the client
 #
 # The final delivery server is smtp-sink in the client namespace on
 # 10.99.0.100:2525 (relayhost of the nodes' Postfix), one file per message
@@ -20,7 +21,12 @@ VM_FINAL_PORT=2525
 # ---------------------------------------------------------------- bring-up
 
 vm_site_up() {
-	local k ms t0
+	local k ms t0 opt
+	VM_WITNESS=none
+	for opt in "$@"; do
+		case $opt in witness=*) VM_WITNESS=${opt#*=} ;; esac
+	done
+	vm_conf_check "$@" || return 1
 	vm_layer "$@" || return 1
 	for k in 1 2; do vm_boot "n$k" "$k" || return 1; done
 	# after the boots, which made the VMs' pipes
@@ -36,6 +42,7 @@ vm_site_up() {
 	done
 	vm_drbd_init || return 1
 	vm_final_start || return 1
+	[ "$VM_WITNESS" = none ] || vm_qnetd_start || return 1
 	t0=$(h_now_ms)
 	for k in 1 2; do vm_site_start "n$k" || return 1; done
 	t_within "a node of the site is active" 600000 vm_has_active
@@ -84,9 +91,26 @@ vm_drbd_init() {
 vm_drbd_state() { vm_exec "$1" -t 10 "grep -E '^ *0: ' /proc/drbd" 2> /dev/null | grep -Eq "$2"; }
 
 vm_site_start() {
-	vm_exec "$1" -t 120 'systemctl start corosync && systemctl start relevod' ||
-		{ vm_log "error: $1: corosync or relevod did not start"; return 1; }
-	vm_mark "$1: corosync and relevod started"
+	local qdevice=""
+	[ "${VM_WITNESS:-none}" = none ] || qdevice="systemctl start corosync-qdevice &&"
+	vm_exec "$1" -t 120 "systemctl start corosync && $qdevice systemctl start relevod" ||
+		{ vm_log "error: $1: corosync${qdevice:+, corosync-qdevice} or relevod did not start"; return 1; }
+	vm_mark "$1: corosync${qdevice:+, corosync-qdevice} and relevod started"
+}
+
+# The site's witness (witness=qdevice): corosync-qnetd in the client
+# namespace, on the LAN, without TLS; its lock and socket in the run's
+# state directory, not in the host's /run.
+vm_qnetd_start() {
+	vm_bg qnetd vm_client corosync-qnetd -f -s off -l "$VM_CLIENT_IP" \
+		-S "lock_file=$VM_ST/qnetd.pid,local_socket_file=$VM_ST/qnetd.sock"
+	h_wait 10 0.1 vm_client nc -z "$VM_CLIENT_IP" 5403 ||
+		{ vm_log "error: corosync-qnetd did not start"; return 1; }
+	vm_mark "witness: corosync-qnetd on $VM_CLIENT_IP:5403"
+}
+# vm_qnetd_status: the qnetd's view of its clients (corosync-qnetd-tool).
+vm_qnetd_status() {
+	corosync-qnetd-tool -s -v -p "$VM_ST/qnetd.sock" 2> /dev/null || true
 }
 
 # ---------------------------------------------------------------- state
@@ -169,6 +193,7 @@ vm_is_delivered() { [ "$(vm_delivered "$1")" -ge 1 ]; }
 #   refused  the connection was refused (RST to the SYN)
 #   reset    the connection broke in the middle of the session
 #   timeout  nothing answered in time
+#   other    anything else; swaks' last lines are kept in $VM_ST/other.log
 vm_send_class() {
 	local out code
 	out=$(vm_client swaks --server "$VM_VIP" --port 25 --from sender@sender.test \
@@ -178,15 +203,16 @@ vm_send_class() {
 		sed -E 's/^<[-~] +([0-9]{3}).*/\1/')
 	case $out in
 	*"Connection refused"*) echo refused; return ;;
-	*"closed connection unexpectedly"* | *"Connection reset"*) echo reset; return ;;
+	*"closed connection unexpectedly"* | *"Connection reset"* | *"Broken pipe"*) echo reset; return ;;
 	*"Timeout"* | *"timed out"* | *"No route"*) echo timeout; return ;;
 	esac
 	case $code in
-	250) printf '%s\n' "$out" | grep -qE '^<[-~] +250 .*queued' && echo ack || echo other ;;
-	4??) echo 4xx ;;
-	5??) echo 5xx ;;
-	*) echo other ;;
+	250) if printf '%s\n' "$out" | grep -qE '^<[-~] +250 .*queued'; then echo ack; return; fi ;;
+	4??) echo 4xx; return ;;
+	5??) echo 5xx; return ;;
 	esac
+	echo other
+	{ echo "$1:"; printf '%s\n' "$out" | tail -n 4 | sed 's/^/    /'; } >> "$VM_ST/other.log"
 }
 
 # vm_sender_start PREFIX COUNT SECONDS: a sending MTA in the client that
@@ -247,5 +273,7 @@ vm_account() {
 		fi
 	done < "$VM_ST/$prefix.sent"
 	VM_LOST=$((acked - delivered))
+	# what the sender could not classify, as swaks said it
+	[ ! -s "$VM_ST/other.log" ] || { echo "the sender's unclassified attempts:"; cat "$VM_ST/other.log"; } >&2
 	echo "messages: sent $sent, acknowledged $acked, delivered $delivered, lost $VM_LOST, duplicated $dups, delivered without acknowledgement $extra (sender saw: ${classes% })"
 }
