@@ -169,6 +169,8 @@ vm__bg_kill() {
 	h_pid_alive "$1" || return 0
 	read -r pid _ < "$1"
 	kill -KILL -- "-$pid" 2> /dev/null || kill -KILL "$pid" 2> /dev/null || true
+	# reaped here, if it is this shell's job: no "Killed" notice later
+	wait "$pid" 2> /dev/null || true
 }
 vm_bg_stop() { vm__bg_kill "$VM_ST/$1.bg.pid"; rm -f "$VM_ST/$1.bg.pid"; }
 
