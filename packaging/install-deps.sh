@@ -25,7 +25,7 @@ run="corosync drbd-utils postfix resource-agents fence-agents corosync-qdevice"
 tests="pacemaker pacemaker-cli-utils nftables iproute2 procps psmisc util-linux
 	swaks iputils-ping iputils-arping netcat-openbsd libxml2-utils shellcheck jq
 	bind9 bind9-dnsutils corosync-qnetd keepalived
-	qemu-system-x86 debootstrap gnuplot-nox spin clang valgrind"
+	qemu-system-x86 debootstrap cpio xz-utils zstd gnuplot-nox spin clang valgrind"
 # Packaging (packaging/build-deb.sh, tests/package.sh): the Debian package
 # build and its lint, the man pages of the OCF agents (xsltproc), and rpm for
 # checking that the spec file parses (rpmspec -P; nothing is built with it).
