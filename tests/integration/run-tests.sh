@@ -60,7 +60,7 @@ for t in "$@"; do
 		failures="$failures $tn"
 		[ $rc -ne 124 ] || echo "  (timed out after ${limit}s)"
 		[ -z "$leaked" ] || echo "  (left clusters behind:$leaked)"
-		[ -z "$sanitized" ] || echo "  (sanitizer reports in:" $sanitized ")"
+		[ -z "$sanitized" ] || echo "  (sanitizer reports in: $(echo "$sanitized" | tr '\n' ' '))"
 		echo "FAIL: $tn (${secs}s, exit $rc); the nodes' logs are in $logdir/$tn.nodes; its log:"
 		sed 's/^/    /' "$logdir/$tn.log"
 	fi
