@@ -195,24 +195,36 @@ vm_is_delivered() { [ "$(vm_delivered "$1")" -ge 1 ]; }
 #   timeout  nothing answered in time
 #   other    anything else; swaks' last lines are kept in $VM_ST/other.log
 vm_send_class() {
-	local out code
+	local out n code
+	local -a codes
 	out=$(vm_client swaks --server "$VM_VIP" --port 25 --from sender@sender.test \
 		--to user@example.org --header "Message-ID: <$1>" \
 		--header "Subject: relevo vm test $1" --timeout 15 2>&1) || true
-	code=$(printf '%s\n' "$out" | grep -E '^<[-~] +[0-9]{3} ' | tail -n 2 | head -n 1 |
-		sed -E 's/^<[-~] +([0-9]{3}).*/\1/')
 	case $out in
 	*"Connection refused"*) echo refused; return ;;
 	*"closed connection unexpectedly"* | *"Connection reset"* | *"Broken pipe"*) echo reset; return ;;
-	*"Timeout"* | *"timed out"* | *"No route"*) echo timeout; return ;;
+	*"Timeout"* | *"timed out"* | *"connect: timeout"* | *"No route"*) echo timeout; return ;;
 	esac
+	# the server's reply codes, in order; the one that counts is the reply
+	# before the last (the last answers QUIT). No pipeline here: under
+	# pipefail a reader that stops early (grep -q, head) fails the whole
+	# pipe at random, which once made a 250 count as "other".
+	mapfile -t codes < <(sed -nE 's/^<[-~] +([0-9]{3})( .*)?$/\1/p' <<< "$out")
+	n=${#codes[@]}
+	if [ "$n" -ge 2 ]; then
+		code=${codes[n - 2]}
+	elif [ "$n" -eq 1 ]; then
+		code=${codes[0]}
+	else
+		code=""
+	fi
 	case $code in
-	250) if printf '%s\n' "$out" | grep -qE '^<[-~] +250 .*queued'; then echo ack; return; fi ;;
+	250) if grep -qE '^<[-~] +250 .*queued' <<< "$out"; then echo ack; return; fi ;;
 	4??) echo 4xx; return ;;
 	5??) echo 5xx; return ;;
 	esac
 	echo other
-	{ echo "$1:"; printf '%s\n' "$out" | tail -n 4 | sed 's/^/    /'; } >> "$VM_ST/other.log"
+	{ echo "$1:"; tail -n 4 <<< "$out" | sed 's/^/    /'; } >> "$VM_ST/other.log"
 }
 
 # vm_sender_start PREFIX COUNT SECONDS: a sending MTA in the client that
