@@ -10,7 +10,7 @@
 #
 # Environment: SPIN (spin), CC (cc), MODEL_CFLAGS (-O1), MODEL_MEMLIM (16384),
 # MODEL_DEFS (more spin -D knobs for every check, e.g. -DQCAP=14),
-# MODEL_TIMEOUT (600), MODEL_WORK (./model-work: pan sources, trails, logs),
+# MODEL_TIMEOUT (2400), MODEL_WORK (./model-work: pan sources, trails, logs),
 # srcdir (the directory of relevo.pml; default: this script's).
 
 srcdir=${srcdir:-$(cd "$(dirname "$0")" && pwd)}
@@ -19,7 +19,7 @@ SPIN=${SPIN:-spin}
 CC=${CC:-cc}
 MODEL_CFLAGS=${MODEL_CFLAGS:--O1}
 MODEL_MEMLIM=${MODEL_MEMLIM:-16384}
-MODEL_TIMEOUT=${MODEL_TIMEOUT:-600}
+MODEL_TIMEOUT=${MODEL_TIMEOUT:-2400}
 MODEL_WORK=${MODEL_WORK:-$(pwd)/model-work}
 MODEL_DEFS=${MODEL_DEFS:-}
 
