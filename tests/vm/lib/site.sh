@@ -108,10 +108,6 @@ vm_qnetd_start() {
 		{ vm_log "error: corosync-qnetd did not start"; return 1; }
 	vm_mark "witness: corosync-qnetd on $VM_CLIENT_IP:5403"
 }
-# vm_qnetd_status: the qnetd's view of its clients (corosync-qnetd-tool).
-vm_qnetd_status() {
-	corosync-qnetd-tool -s -v -p "$VM_ST/qnetd.sock" 2> /dev/null || true
-}
 
 # ---------------------------------------------------------------- state
 
