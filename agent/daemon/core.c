@@ -52,11 +52,22 @@ fsm_group_start(void *data)
 }
 
 static void
-fsm_group_stop(void *data)
+fsm_group_stop(void *data, int drain)
 {
 	struct rv_ctx *ctx = data;
 
-	rv_group_stop(&ctx->group);
+	if (drain)
+		rv_group_drain_stop(&ctx->group);
+	else
+		rv_group_stop(&ctx->group);
+}
+
+static void
+fsm_end_drain(void *data, const char *why)
+{
+	struct rv_ctx *ctx = data;
+
+	rv_group_end_drain(&ctx->group, why);
 }
 
 static void
@@ -132,6 +143,7 @@ static const struct rv_fsm_ops fsm_ops = {
 	.probe = fsm_probe,
 	.group_start = fsm_group_start,
 	.group_stop = fsm_group_stop,
+	.end_drain = fsm_end_drain,
 	.monitors = fsm_monitors,
 	.transition = fsm_transition,
 };

@@ -352,7 +352,7 @@ a_start_decide(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 			 "resources found running here while %s holds the site",
 			 s->peer.name);
 		fsm->release_to = 0;
-		fsm->ops->group_stop(fsm->data);
+		fsm->ops->group_stop(fsm->data, 0);
 		return RV_ROLE_DEMOTING;
 	}
 	fsm->why = "resources found running here: the holder keeps the site";
@@ -390,7 +390,7 @@ a_claim_denied_start(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 	if (!fsm->holds)
 		return RV_ROLE_STANDBY;
 	fsm->release_to = 0;
-	fsm->ops->group_stop(fsm->data);
+	fsm->ops->group_stop(fsm->data, 0);
 	return RV_ROLE_DEMOTING;
 }
 
@@ -429,7 +429,8 @@ demote(struct rv_fsm *fsm, uint32_t release_to)
 	fsm->release_to = release_to;
 	fsm->deferred = RV_EV_COUNT;
 	fsm->ops->monitors(fsm->data, 0);
-	fsm->ops->group_stop(fsm->data);
+	/* handing the site to the peer: let the sessions in flight finish */
+	fsm->ops->group_stop(fsm->data, release_to != 0);
 	return RV_ROLE_DEMOTING;
 }
 
@@ -837,6 +838,11 @@ rv_fsm_event(struct rv_fsm *fsm, enum rv_event ev, const char *cause)
 	}
 	if (ev == RV_EV_GRACE_OVER)
 		fsm->local.grace_over = 1;
+	/* a drain waits for the peer to take over; without quorum, the
+	 * cluster or the peer, nobody may, and the resources must go now */
+	if (from == RV_ROLE_DEMOTING && (ev == RV_EV_QUORUM_LOST ||
+	    ev == RV_EV_CLUSTER_DOWN || ev == RV_EV_PEER_LOST))
+		fsm->ops->end_drain(fsm->data, rv_event_name(ev));
 
 	row = find_row(from, ev);
 	if (row == NULL) {

@@ -54,9 +54,12 @@ struct rv_fsm_ops {
 	int (*send)(void *data, const struct rv_msg *m);
 	/* start the initial probe; the result comes back via rv_fsm_probed() */
 	void (*probe)(void *data);
-	/* start / stop the whole group; results come back as events */
+	/* start / stop the whole group; results come back as events. A stop
+	 * that hands the site to the peer drains first (drain 1). */
 	void (*group_start)(void *data);
-	void (*group_stop)(void *data);
+	void (*group_stop)(void *data, int drain);
+	/* the handover became uncertain: a drain still running is cut short */
+	void (*end_drain)(void *data, const char *why);
 	void (*monitors)(void *data, int on);
 	/* fence the peer, after fence-delay if delayed; the outcome comes
 	 * back as FENCE_DONE or FENCE_FAILED (then FENCE_RETRY later) */

@@ -261,6 +261,36 @@ rv_group_stop(struct rv_group *g)
 	step(g);
 }
 
+void
+rv_group_drain_stop(struct rv_group *g)
+{
+	cancel_ops(g);
+	g->op = RV_GROUP_DRAINING;
+	g->cursor = g->n - 1;
+	step(g);
+}
+
+void
+rv_group_end_drain(struct rv_group *g, const char *why)
+{
+	if (g->op != RV_GROUP_DRAINING)
+		return;
+	qb_log(LOG_WARNING, "drain cut short (%s): stopping now", why);
+	rv_group_stop(g);
+}
+
+/* Whatever the drain's outcome, the next resource drains, then the stop. */
+static void
+drain_done(struct rv_resource *r, const struct rv_ocf_result *res)
+{
+	struct rv_group *g = r->group;
+
+	if (res->rc != OCF_SUCCESS)
+		qb_log(LOG_WARNING, "%s did not drain: stopping without it", r->cfg->name);
+	g->cursor = g->cursor == 0 ? SIZE_MAX : g->cursor - 1;
+	step(g);
+}
+
 /* Advance the running group operation by one action, or finish it. */
 static void
 step(struct rv_group *g)
@@ -333,6 +363,22 @@ step(struct rv_group *g)
 						      .status = RV_OCF_EXEC_FAILED };
 			stop_done(r, &fail);
 		}
+		return;
+
+	case RV_GROUP_DRAINING:
+		/* a resource whose monitor failed is not waited for: the
+		 * service is broken, and waiting would only delay the move */
+		for (; g->cursor != SIZE_MAX; g->cursor = g->cursor == 0 ? SIZE_MAX : g->cursor - 1) {
+			r = &g->res[g->cursor];
+			if (r->cfg->drain_timeout_ms == 0 || r->state != RV_RES_STARTED ||
+			    r->health == RV_HEALTH_FAILED)
+				continue;
+			if (run(r, "drain", r->cfg->drain_timeout_ms, 0, drain_done) == 0)
+				return;
+		}
+		g->op = RV_GROUP_STOPPING;
+		g->cursor = g->n - 1;
+		step(g);
 		return;
 
 	case RV_GROUP_IDLE:

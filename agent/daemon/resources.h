@@ -9,6 +9,12 @@
  * restarted) up to the resource's migration-threshold, then reported so the
  * site can move. One group operation runs at a time.
  *
+ * A stop that hands the site to the peer may drain first: each started,
+ * healthy resource with a drain-timeout, last to first, runs its agent's
+ * "drain" action (the mta holds new SMTP connections back and waits for the
+ * sessions in flight), then the stop proper begins. A drain that fails or
+ * times out is logged and the stop goes on: a drain never holds the site.
+ *
  * This module runs OCF actions and reports; it never decides roles.
  * Ownership: struct rv_group is embedded by the caller; rv_group_fini()
  * cancels whatever still runs.
@@ -61,6 +67,7 @@ enum rv_group_op {
 	RV_GROUP_ROLLING_BACK,
 	RV_GROUP_STOPPING,
 	RV_GROUP_RECOVERING,
+	RV_GROUP_DRAINING,            /* then STOPPING */
 };
 
 struct rv_group_ops {
@@ -102,6 +109,11 @@ void rv_group_fini(struct rv_group *g);
 void rv_group_probe(struct rv_group *g);
 void rv_group_start(struct rv_group *g);
 void rv_group_stop(struct rv_group *g);
+/* The stop of a handover: drain first (see above), then stop. */
+void rv_group_drain_stop(struct rv_group *g);
+/* If a drain runs, cut it short (its action is killed) and stop at once;
+ * why is logged. Otherwise nothing. */
+void rv_group_end_drain(struct rv_group *g, const char *why);
 
 /* Recurring monitors on or off (off cancels running monitors). */
 void rv_group_monitors(struct rv_group *g, int on);

@@ -109,6 +109,8 @@ static const struct key_def node_keys[] = {
 
 static const struct key_def resource_keys[] = {
 	{ "agent", V_AGENT, RES(agent), NULL, 0, 0, KEY_REQUIRED },
+	{ "drain-timeout", V_MS, RES(drain_timeout_ms), "0 or 1s..10m", MS_S, 10 * MS_M,
+	  KEY_ZERO_OK },
 	{ "migration-threshold", V_UINT, RES(migration_threshold), "0..1000", 0, 1000, 0 },
 	{ "monitor-interval", V_MS, RES(monitor_interval_ms), "0 or 1s..24h", MS_S, 24 * MS_H,
 	  KEY_ZERO_OK },

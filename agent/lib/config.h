@@ -36,6 +36,10 @@
  *   monitor-level = 0             ;   migration-threshold 3
  *   migration-threshold = 3       ; failures restarted in place before the
  *                                 ;   site moves to the peer (0 = move at once)
+ *   drain-timeout = 30s           ; before the group stops to hand the site
+ *                                 ;   to the peer, run the agent's "drain"
+ *                                 ;   action for at most this long (0, the
+ *                                 ;   default: no drain; 1s..10m)
  *
  *   [fence NAME]                  ; a fencing method (a level); tried in file
  *                                 ;   order until one confirms the peer off
@@ -136,6 +140,7 @@ struct rv_resource_cfg {
 	uint64_t monitor_timeout_ms;
 	unsigned monitor_level;       /* OCF_CHECK_LEVEL */
 	unsigned migration_threshold;
+	uint64_t drain_timeout_ms;    /* 0: no drain before a handover */
 	int line;                     /* line of the section header */
 };
 

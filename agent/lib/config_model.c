@@ -152,6 +152,11 @@ rv_config_digest_model(struct rv_config *cfg)
 		put_u64(&h, r->monitor_timeout_ms);
 		put_u64(&h, r->monitor_level);
 		put_u64(&h, r->migration_threshold);
+		/* only when set: configurations without it keep their digest */
+		if (r->drain_timeout_ms != 0) {
+			put_str(&h, "drain-timeout");
+			put_u64(&h, r->drain_timeout_ms);
+		}
 		put_u64(&h, r->n_params);
 		rc = sort_params(r->params, r->n_params, &sorted);
 		if (rc < 0)

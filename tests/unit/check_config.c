@@ -189,6 +189,7 @@ START_TEST(full_file_sets_every_field)
 	ck_assert_uint_eq(r->monitor_timeout_ms, 1500);
 	ck_assert_uint_eq(r->monitor_level, 100);
 	ck_assert_uint_eq(r->migration_threshold, 0);
+	ck_assert_uint_eq(r->drain_timeout_ms, 0);
 
 	r = resource(cfg, 1, "vip4", "ocf:heartbeat:IPaddr2");
 	ck_assert_int_eq(r->line, 32);
@@ -203,6 +204,7 @@ START_TEST(full_file_sets_every_field)
 	ck_assert_uint_eq(r->monitor_timeout_ms, 90000);
 	ck_assert_uint_eq(r->monitor_level, 10);
 	ck_assert_uint_eq(r->migration_threshold, 1000);
+	ck_assert_uint_eq(r->drain_timeout_ms, 600000);
 	rv_config_free(cfg);
 }
 END_TEST
@@ -233,6 +235,7 @@ START_TEST(minimal_file_gets_defaults)
 	ck_assert_uint_eq(r->monitor_timeout_ms, 20000);
 	ck_assert_uint_eq(r->monitor_level, 0);
 	ck_assert_uint_eq(r->migration_threshold, 3);
+	ck_assert_uint_eq(r->drain_timeout_ms, 0); /* no drain unless asked for */
 	/* fencing's defaults, although off */
 	ck_assert_uint_eq(cfg->fence_delay_ms, 5000);
 	ck_assert_uint_eq(cfg->agent_lost_grace_ms, 10000);
@@ -496,7 +499,8 @@ static const struct {
 	  "@:23: migration-threshold '1001' is out of range (0..1000)\n"
 	  "@:26: monitor-interval '25h' is out of range (0 or 1s..24h)\n"
 	  "@:27: monitor-level '99999999999999999999999' is out of range (0..100)\n"
-	  "@:28: migration-threshold 'x' is not a number\n" },
+	  "@:28: migration-threshold 'x' is not a number\n"
+	  "@:29: drain-timeout '601s' is out of range (0 or 1s..10m)\n" },
 	{ "bad_empty_value.conf",
 	  "@:3: empty value for 'name'\n"
 	  "@:7: empty value for 'id'\n"

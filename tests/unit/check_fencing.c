@@ -73,11 +73,22 @@ op_transition(void *data, int from, int to, const char *cause)
 		qb_loop_stop(rec.h->loop);
 }
 
+static void
+op_group_stop(void *data, int drain)
+{
+}
+
+static void
+op_end_drain(void *data, const char *why)
+{
+}
+
 static const struct rv_fsm_ops ops = {
 	.send = op_send,
 	.probe = op_nothing,
 	.group_start = op_nothing,
-	.group_stop = op_nothing,
+	.group_stop = op_group_stop,
+	.end_drain = op_end_drain,
 	.monitors = op_monitors,
 	.fence = op_fence,
 	.fence_cancel = op_nothing,

@@ -52,6 +52,8 @@ struct node {
 	int idx;            /* 0 or 1: node id idx + 1 */
 	int up;             /* relevod runs; a node not up gets nothing */
 	unsigned sends, probes, starts, stops, mon_on, mon_off;
+	unsigned drain_stops;   /* stops that drain first (a handover) */
+	unsigned drain_ends;    /* drains cut short */
 	unsigned fences, fence_cancels;
 	int fence_delayed;  /* of the last fence asked for */
 	unsigned sent[RV_MSG_SWITCHOVER + 1];    /* by message type */
@@ -145,12 +147,22 @@ op_group_start(void *data)
 }
 
 static void
-op_group_stop(void *data)
+op_group_stop(void *data, int drain)
 {
 	struct node *nd = data;
 
 	nd->stops++;
+	nd->drain_stops += drain != 0;
 	nd->op = OP_STOP;
+}
+
+static void
+op_end_drain(void *data, const char *why)
+{
+	struct node *nd = data;
+
+	ck_assert_ptr_nonnull(why);
+	nd->drain_ends++;
 }
 
 static void
@@ -204,6 +216,7 @@ static const struct rv_fsm_ops rec_ops = {
 	.probe = op_probe,
 	.group_start = op_group_start,
 	.group_stop = op_group_stop,
+	.end_drain = op_end_drain,
 	.monitors = op_monitors,
 	.fence = op_fence,
 	.fence_cancel = op_fence_cancel,
@@ -635,6 +648,7 @@ START_TEST(row_active_standby_on_demotes)
 	ck_assert_int_eq(nd.fsm.role, RV_ROLE_DEMOTING);
 	ck_assert_uint_eq(nd.mon_off, 1);
 	ck_assert_uint_eq(nd.stops, 1);
+	ck_assert_uint_eq(nd.drain_stops, 1); /* a handover: sessions finish first */
 	ck_assert_uint_eq(nd.fsm.release_to, 2);
 	ck_assert(last_flags(&nd) & RV_STATE_STANDBY_REQ);
 	rv_config_free(cfg);
@@ -663,8 +677,19 @@ START_TEST(row_active_switchover_needs_eligible_peer)
 	rv_fsm_event(&nd.fsm, RV_EV_SWITCHOVER, "test: switchover");
 	ck_assert_int_eq(nd.fsm.role, RV_ROLE_DEMOTING);
 	ck_assert_uint_eq(nd.stops, 1);
+	ck_assert_uint_eq(nd.drain_stops, 1);
 	ck_assert_uint_eq(nd.mon_off, 1);
 	ck_assert_uint_eq(nd.fsm.release_to, 2);
+	ck_assert_uint_eq(nd.drain_ends, 0);
+	/* the handover becomes uncertain: the drain is cut short */
+	rv_fsm_event(&nd.fsm, RV_EV_QUORUM_LOST, "test: quorum lost");
+	ck_assert_int_eq(nd.fsm.role, RV_ROLE_DEMOTING);
+	ck_assert_uint_eq(nd.drain_ends, 1);
+	rv_fsm_event(&nd.fsm, RV_EV_PEER_LOST, "test: peer lost");
+	ck_assert_uint_eq(nd.drain_ends, 2);
+	rv_fsm_event(&nd.fsm, RV_EV_CLUSTER_DOWN, "test: corosync gone");
+	ck_assert_uint_eq(nd.drain_ends, 3);
+	ck_assert_uint_eq(nd.stops, 1);
 	rv_config_free(cfg);
 }
 END_TEST
@@ -686,6 +711,9 @@ START_TEST(row_active_resource_failed)
 	rv_fsm_event(&nd.fsm, RV_EV_RESOURCE_FAILED, "test: mta failed");
 	ck_assert_int_eq(nd.fsm.role, RV_ROLE_DEMOTING);
 	ck_assert_uint_eq(nd.fsm.release_to, 2);
+	/* a move to the peer: what still works drains (the group skips the
+	 * failed resource) */
+	ck_assert_uint_eq(nd.drain_stops, 1);
 	rv_config_free(cfg);
 }
 END_TEST
@@ -784,6 +812,8 @@ START_TEST(row_active_quorum_or_cluster_lost_demotes)
 		ck_assert_uint_eq(nd.stops, 1);
 		ck_assert_uint_eq(nd.mon_off, 1);
 		ck_assert_uint_eq(nd.fsm.release_to, 0); /* to nobody in particular */
+		/* nobody takes over: nothing waits for sessions to finish */
+		ck_assert_uint_eq(nd.drain_stops, 0);
 	}
 	rv_config_free(cfg);
 }

@@ -389,11 +389,14 @@ rig_init(struct rig *r, const char *start_timeout, const char *monitor_interval,
 	fprintf(f, "[site]\nname = check\nfencing = off\n"
 		"[node n1]\nid = 1\n[node n2]\nid = 2\n"
 		"[daemon]\nocf-root = %s\nstate-dir = %s\n", TEST_OCF_ROOT, r->dir);
+	/* a and c drain before a handover (for at most 1s), b does not */
 	for (i = 0; i < N_RES; i++)
 		fprintf(f, "[resource %s]\nagent = ocf:test:scripted\nparam.dir = %s\n"
 			"start-timeout = %s\nstop-timeout = 2s\nmonitor-timeout = 2s\n"
-			"monitor-interval = %s\nmigration-threshold = %u\n",
-			names[i], r->dir, start_timeout, monitor_interval, threshold);
+			"monitor-interval = %s\nmigration-threshold = %u\n"
+			"drain-timeout = %s\n",
+			names[i], r->dir, start_timeout, monitor_interval, threshold,
+			i == 1 ? "0" : "1s");
 	ck_assert_int_eq(fclose(f), 0);
 	rc = rv_config_load(path, &r->cfg, &errs);
 	ck_assert_msg(rc == 0, "%s: %s", path, errs != NULL ? errs : strerror(-rc));
@@ -621,6 +624,89 @@ START_TEST(stop_in_reverse)
 	ck_assert_str_eq(state_of(&r, 2), "stopped");
 	ck_assert(!exists(&r, "a.state") && !exists(&r, "b.state") && !exists(&r, "c.state"));
 	ck_assert_int_eq(rv_group_health(&r.g), RV_HEALTH_UNKNOWN);
+	rig_fini(&r);
+}
+END_TEST
+
+/* A handover's stop: a and c drain, last first, then all stop in reverse. */
+START_TEST(drain_then_stop)
+{
+	struct rig r;
+
+	rig_init(&r, "2s", "0", 3);
+	rig_start(&r);
+	rv_group_drain_stop(&r.g);
+	rig_wait(&r, was_stopped, "the group to drain and stop");
+	ck_assert_str_eq(actions(&r, 1), "c drain, a drain, c stop, b stop, a stop");
+	ck_assert_uint_eq(r.stopped, 1);
+	ck_assert_uint_eq(r.stop_failed, 0);
+	ck_assert(!exists(&r, "a.state") && !exists(&r, "b.state") && !exists(&r, "c.state"));
+	/* nothing drains any more: cutting it short changes nothing */
+	rv_group_end_drain(&r.g, "test: too late");
+	ck_assert_int_eq(r.g.op, RV_GROUP_IDLE);
+	ck_assert_uint_eq(r.stopped, 1);
+	rig_fini(&r);
+}
+END_TEST
+
+/* A drain that fails, or hangs past its drain-timeout (c's would sleep a
+ * minute, past the rig's safety timer), never holds the site: the stop
+ * goes on. */
+START_TEST(drain_failed_or_hung_still_stops)
+{
+	struct rig r;
+
+	rig_init(&r, "2s", "0", 3);
+	rig_start(&r);
+	put(&r, "c.hang-drain", "1");
+	put(&r, "a.fail-drain", "1");
+	rv_group_drain_stop(&r.g);
+	rig_wait(&r, was_stopped, "the group to stop after the drains failed");
+	ck_assert_str_eq(actions(&r, 1), "c drain, a drain, c stop, b stop, a stop");
+	ck_assert_uint_eq(r.stopped, 1);
+	ck_assert_uint_eq(r.stop_failed, 0);
+	rig_fini(&r);
+}
+END_TEST
+
+/* A resource whose monitor failed, or that does not run, is not drained. */
+START_TEST(drain_skips_failed)
+{
+	struct rig r;
+
+	rig_init(&r, "2s", "0", 3);
+	rig_start(&r);
+	r.g.res[2].health = RV_HEALTH_FAILED;
+	rv_group_drain_stop(&r.g);
+	rig_wait(&r, was_stopped, "the group to stop");
+	ck_assert_str_eq(actions(&r, 1), "a drain, c stop, b stop, a stop");
+	ck_assert_uint_eq(r.stopped, 1);
+	rig_fini(&r);
+}
+END_TEST
+
+static int
+c_draining(struct rig *r)
+{
+	return strcmp(actions(r, 1), "c drain") == 0;
+}
+
+/* The handover became uncertain: the drain is cut short, nothing else. */
+START_TEST(drain_cut_short)
+{
+	struct rig r;
+
+	rig_init(&r, "2s", "0", 3);
+	rig_start(&r);
+	put(&r, "c.hang-drain", "1");
+	rv_group_drain_stop(&r.g);
+	rig_wait(&r, c_draining, "c to drain");
+	ck_assert_int_eq(r.g.op, RV_GROUP_DRAINING);
+	rv_group_end_drain(&r.g, "test: quorum lost");
+	ck_assert_int_eq(r.g.op, RV_GROUP_STOPPING);
+	rig_wait(&r, was_stopped, "the group to stop");
+	ck_assert_str_eq(actions(&r, 1), "c drain, c stop, b stop, a stop");
+	ck_assert_uint_eq(r.stopped, 1);
 	rig_fini(&r);
 }
 END_TEST
@@ -924,6 +1010,10 @@ resources_suite(void)
 	tcase_add_test(start_stop, start_timeout_rolls_back);
 	tcase_add_test(start_stop, stop_in_reverse);
 	tcase_add_test(start_stop, stop_failure_aborts);
+	tcase_add_test(start_stop, drain_then_stop);
+	tcase_add_test(start_stop, drain_failed_or_hung_still_stops);
+	tcase_add_test(start_stop, drain_skips_failed);
+	tcase_add_test(start_stop, drain_cut_short);
 	tcase_set_timeout(start_stop, 10);
 	suite_add_tcase(s, start_stop);
 
