@@ -169,6 +169,7 @@ site_conf_mail() {
 	monitor-interval = 2s
 	monitor-level = 10
 	migration-threshold = 0
+	drain-timeout = 20s
 
 	[resource vip]
 	agent = ocf:heartbeat:IPaddr2
