@@ -322,6 +322,7 @@ vm_site_conf() {
 		monitor-interval = ${mon}s
 		monitor-timeout = ${to}s
 		monitor-level = 10
+		drain-timeout = 60s
 
 		[resource vip]
 		agent = ocf:heartbeat:IPaddr2

@@ -188,18 +188,21 @@ vm_is_delivered() { [ "$(vm_delivered "$1")" -ge 1 ]; }
 #   4xx/5xx  a temporary / permanent refusal at some step
 #   refused  the connection was refused (RST to the SYN)
 #   reset    the connection broke in the middle of the session
-#   timeout  nothing answered in time
+#   timeout  nothing answered in time (VM_SEND_TIMEOUT seconds, default 15,
+#            for the connection and for each reply)
+#   unreachable  "No route to host": the address was nowhere (ARP failed)
 #   other    anything else; swaks' last lines are kept in $VM_ST/other.log
 vm_send_class() {
 	local out n code
 	local -a codes
 	out=$(vm_client swaks --server "$VM_VIP" --port 25 --from sender@sender.test \
 		--to user@example.org --header "Message-ID: <$1>" \
-		--header "Subject: relevo vm test $1" --timeout 15 2>&1) || true
+		--header "Subject: relevo vm test $1" --timeout "${VM_SEND_TIMEOUT:-15}" 2>&1) || true
 	case $out in
 	*"Connection refused"*) echo refused; return ;;
 	*"closed connection unexpectedly"* | *"Connection reset"* | *"Broken pipe"*) echo reset; return ;;
-	*"Timeout"* | *"timed out"* | *"connect: timeout"* | *"No route"*) echo timeout; return ;;
+	*"No route"*) echo unreachable; return ;;
+	*"Timeout"* | *"timed out"* | *"connect: timeout"*) echo timeout; return ;;
 	esac
 	# the server's reply codes, in order; the one that counts is the reply
 	# before the last (the last answers QUIT). No pipeline here: under
