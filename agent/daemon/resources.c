@@ -40,6 +40,14 @@ rv_res_state_name(int state)
 static void step(struct rv_group *g);
 static void arm_monitor(struct rv_resource *r);
 
+/* The resource before cursor c in a walk from the last to the first;
+ * SIZE_MAX once past the first. */
+static size_t
+before(size_t c)
+{
+	return c == 0 ? SIZE_MAX : c - 1;
+}
+
 static void
 action_done(void *data, const struct rv_ocf_result *res)
 {
@@ -219,11 +227,7 @@ stop_done(struct rv_resource *r, const struct rv_ocf_result *res)
 	if (res->rc == OCF_SUCCESS || res->rc == OCF_NOT_RUNNING) {
 		r->state = RV_RES_STOPPED;
 		r->health = RV_HEALTH_UNKNOWN;
-		if (g->cursor == 0) {
-			g->cursor = SIZE_MAX; /* done */
-		} else {
-			g->cursor--;
-		}
+		g->cursor = before(g->cursor);
 		step(g);
 		return;
 	}
@@ -287,7 +291,7 @@ drain_done(struct rv_resource *r, const struct rv_ocf_result *res)
 
 	if (res->rc != OCF_SUCCESS)
 		qb_log(LOG_WARNING, "%s did not drain: stopping without it", r->cfg->name);
-	g->cursor = g->cursor == 0 ? SIZE_MAX : g->cursor - 1;
+	g->cursor = before(g->cursor);
 	step(g);
 }
 
@@ -368,7 +372,7 @@ step(struct rv_group *g)
 	case RV_GROUP_DRAINING:
 		/* a resource whose monitor failed is not waited for: the
 		 * service is broken, and waiting would only delay the move */
-		for (; g->cursor != SIZE_MAX; g->cursor = g->cursor == 0 ? SIZE_MAX : g->cursor - 1) {
+		for (; g->cursor != SIZE_MAX; g->cursor = before(g->cursor)) {
 			r = &g->res[g->cursor];
 			if (r->cfg->drain_timeout_ms == 0 || r->state != RV_RES_STARTED ||
 			    r->health == RV_HEALTH_FAILED)
