@@ -56,10 +56,7 @@ fsm_group_stop(void *data, int drain)
 {
 	struct rv_ctx *ctx = data;
 
-	if (drain)
-		rv_group_drain_stop(&ctx->group);
-	else
-		rv_group_stop(&ctx->group);
+	rv_group_stop(&ctx->group, drain);
 }
 
 static void

@@ -257,19 +257,10 @@ rv_group_start(struct rv_group *g)
 }
 
 void
-rv_group_stop(struct rv_group *g)
+rv_group_stop(struct rv_group *g, int drain)
 {
 	cancel_ops(g);
-	g->op = RV_GROUP_STOPPING;
-	g->cursor = g->n - 1;
-	step(g);
-}
-
-void
-rv_group_drain_stop(struct rv_group *g)
-{
-	cancel_ops(g);
-	g->op = RV_GROUP_DRAINING;
+	g->op = drain ? RV_GROUP_DRAINING : RV_GROUP_STOPPING;
 	g->cursor = g->n - 1;
 	step(g);
 }
@@ -280,7 +271,7 @@ rv_group_end_drain(struct rv_group *g, const char *why)
 	if (g->op != RV_GROUP_DRAINING)
 		return;
 	qb_log(LOG_WARNING, "drain cut short (%s): stopping now", why);
-	rv_group_stop(g);
+	rv_group_stop(g, 0);
 }
 
 /* Whatever the drain's outcome, the next resource drains, then the stop. */

@@ -108,9 +108,8 @@ void rv_group_fini(struct rv_group *g);
  * operation is running it is abandoned first (its action killed). */
 void rv_group_probe(struct rv_group *g);
 void rv_group_start(struct rv_group *g);
-void rv_group_stop(struct rv_group *g);
-/* The stop of a handover: drain first (see above), then stop. */
-void rv_group_drain_stop(struct rv_group *g);
+/* drain 1: the stop of a handover, which drains first (see above) */
+void rv_group_stop(struct rv_group *g, int drain);
 /* If a drain runs, cut it short (its action is killed) and stop at once;
  * why is logged. Otherwise nothing. */
 void rv_group_end_drain(struct rv_group *g, const char *why);

@@ -614,7 +614,7 @@ START_TEST(stop_in_reverse)
 
 	rig_init(&r, "2s", "0", 3);
 	rig_start(&r);
-	rv_group_stop(&r.g);
+	rv_group_stop(&r.g, 0);
 	rig_wait(&r, was_stopped, "the group to stop");
 	ck_assert_str_eq(actions(&r, 1), "c stop, b stop, a stop");
 	ck_assert_uint_eq(r.stopped, 1);
@@ -635,7 +635,7 @@ START_TEST(drain_then_stop)
 
 	rig_init(&r, "2s", "0", 3);
 	rig_start(&r);
-	rv_group_drain_stop(&r.g);
+	rv_group_stop(&r.g, 1);
 	rig_wait(&r, was_stopped, "the group to drain and stop");
 	ck_assert_str_eq(actions(&r, 1), "c drain, a drain, c stop, b stop, a stop");
 	ck_assert_uint_eq(r.stopped, 1);
@@ -660,7 +660,7 @@ START_TEST(drain_failed_or_hung_still_stops)
 	rig_start(&r);
 	put(&r, "c.hang-drain", "1");
 	put(&r, "a.fail-drain", "1");
-	rv_group_drain_stop(&r.g);
+	rv_group_stop(&r.g, 1);
 	rig_wait(&r, was_stopped, "the group to stop after the drains failed");
 	ck_assert_str_eq(actions(&r, 1), "c drain, a drain, c stop, b stop, a stop");
 	ck_assert_uint_eq(r.stopped, 1);
@@ -677,7 +677,7 @@ START_TEST(drain_skips_failed)
 	rig_init(&r, "2s", "0", 3);
 	rig_start(&r);
 	r.g.res[2].health = RV_HEALTH_FAILED;
-	rv_group_drain_stop(&r.g);
+	rv_group_stop(&r.g, 1);
 	rig_wait(&r, was_stopped, "the group to stop");
 	ck_assert_str_eq(actions(&r, 1), "a drain, c stop, b stop, a stop");
 	ck_assert_uint_eq(r.stopped, 1);
@@ -699,7 +699,7 @@ START_TEST(drain_cut_short)
 	rig_init(&r, "2s", "0", 3);
 	rig_start(&r);
 	put(&r, "c.hang-drain", "1");
-	rv_group_drain_stop(&r.g);
+	rv_group_stop(&r.g, 1);
 	rig_wait(&r, c_draining, "c to drain");
 	ck_assert_int_eq(r.g.op, RV_GROUP_DRAINING);
 	rv_group_end_drain(&r.g, "test: quorum lost");
@@ -718,7 +718,7 @@ START_TEST(stop_failure_aborts)
 	rig_init(&r, "2s", "0", 3);
 	rig_start(&r);
 	put(&r, "b.fail-stop", "1");
-	rv_group_stop(&r.g);
+	rv_group_stop(&r.g, 0);
 	rig_wait(&r, stop_was_failed, "the stop to fail");
 	ck_assert_str_eq(actions(&r, 1), "c stop, b stop");
 	ck_assert_uint_eq(r.stop_failed, 1);
